@@ -1,0 +1,89 @@
+import { MediaError } from '../errors.js';
+import { av, averrorMessage } from './av.js';
+import type { AvFrame } from './decoder.js';
+
+type Lib = ReturnType<typeof av>['lib'];
+type FilterGraph = InstanceType<Lib['FilterGraph']>;
+type FilterContext = InstanceType<Lib['FilterContext']>;
+
+/** Parameters of the frames a filter graph receives. */
+export type FilterInput =
+  | { kind: 'audio'; sampleRate: number; sampleFormat: number; layout: string; timeBase: { num: number; den: number } }
+  | {
+      kind: 'video';
+      width: number;
+      height: number;
+      pixelFormat: number;
+      timeBase: { num: number; den: number };
+      sar: { num: number; den: number };
+    };
+
+/** FFmpeg's channel_layout argument for an abuffer source: a mask, or "Nc" when unordered. */
+export function layoutArg(layout: { nbChannels: number; mask: bigint }): string {
+  return layout.mask === 0n ? `${layout.nbChannels}c` : `0x${layout.mask.toString(16)}`;
+}
+
+/**
+ * One linear filter graph: a buffer source, FFmpeg filters given as text, a buffer sink.
+ * Letting FFmpeg convert and re-chunk keeps frames that cross into JS few and large.
+ */
+export class FilterPipe {
+  private readonly out: AvFrame;
+  private constructor(
+    private readonly graph: FilterGraph,
+    private readonly src: FilterContext,
+    private readonly sink: FilterContext,
+  ) {
+    const { lib } = av();
+    this.out = new lib.Frame();
+    this.out.alloc();
+  }
+
+  /** Builds `source → chain → sink`; `chain` is FFmpeg filter syntax (may be empty). */
+  static create(input: FilterInput, chain: string, threads = 1): FilterPipe {
+    const { lib } = av();
+    const graph = new lib.FilterGraph();
+    graph.alloc();
+    graph.nbThreads = threads;
+    const tb = `${input.timeBase.num}/${input.timeBase.den}`;
+    const source =
+      input.kind === 'audio'
+        ? `abuffer@in=time_base=${tb}:sample_rate=${input.sampleRate}:sample_fmt=${input.sampleFormat}:channel_layout=${input.layout}`
+        : `buffer@in=video_size=${input.width}x${input.height}:pix_fmt=${input.pixelFormat}:time_base=${tb}:pixel_aspect=${input.sar.num || 1}/${input.sar.den || 1}`;
+    const sinkName = input.kind === 'audio' ? 'abuffersink@out' : 'buffersink@out';
+    const desc = chain ? `${source},${chain},${sinkName}` : `${source},${sinkName}`;
+    let r = graph.parse2(desc);
+    if (r < 0) throw new MediaError(`invalid filter graph "${chain}": ${averrorMessage(r)}`);
+    r = graph.configSync();
+    if (r < 0) throw new MediaError(`could not configure filter graph "${chain}": ${averrorMessage(r)}`);
+    const src = graph.getFilter(input.kind === 'audio' ? 'abuffer@in' : 'buffer@in');
+    const sink = graph.getFilter(sinkName);
+    if (!src || !sink) throw new MediaError('filter graph lost its source or sink');
+    return new FilterPipe(graph, src, sink);
+  }
+
+  /** Sends a frame in (null = end of stream, flushes the graph). */
+  push(frame: AvFrame | null): void {
+    const r = this.src.buffersrcAddFrameSync(frame);
+    if (r < 0) throw new MediaError(`filter graph rejected a frame: ${averrorMessage(r)}`);
+  }
+
+  /** Next filtered frame (owned by the pipe until the next pull) or null when it needs input. */
+  pull(): AvFrame | null {
+    this.out.unref();
+    const r = this.sink.buffersinkGetFrameSync(this.out);
+    return r >= 0 ? this.out : null;
+  }
+
+  /** Time base of the frames the sink returns. */
+  get outTimeBase(): { num: number; den: number } {
+    const tb = this.sink.buffersinkGetTimeBase();
+    return { num: tb.num, den: tb.den };
+  }
+
+  /** Frees the graph. */
+  close(): void {
+    this.out.free();
+    this.graph.free();
+  }
+}

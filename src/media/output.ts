@@ -1,0 +1,358 @@
+import { MediaError } from '../errors.js';
+import type { Rational } from '../timeline/rational.js';
+import { av, averrorMessage, check } from './av.js';
+import type { AvFrame } from './decoder.js';
+import { FilterPipe } from './filter.js';
+import { layoutFromName } from './layout.js';
+
+type Lib = ReturnType<typeof av>['lib'];
+type FormatContext = InstanceType<Lib['FormatContext']>;
+type CodecContext = InstanceType<Lib['CodecContext']>;
+type Stream = InstanceType<Lib['Stream']>;
+type Packet = InstanceType<Lib['Packet']>;
+
+export interface VideoEncodeSpec {
+  encoder: string;
+  width: number;
+  height: number;
+  /** Frames per second of the output; also the encoder's time base (inverted). */
+  frameRate: Rational;
+  sar: Rational;
+  /** Pixel format name the encoder should use if it supports it (else its first supported). */
+  pixelFormat: string;
+  options?: Record<string, string>;
+}
+
+export interface AudioEncodeSpec {
+  encoder: string;
+  sampleRate: number;
+  /** Layout name, e.g. "stereo". */
+  layout: string;
+  bitrate?: number;
+  lang?: string | null;
+}
+
+/** One encoder feeding one output stream; packets go straight to the muxer. */
+abstract class EncoderSink {
+  protected readonly pkt: Packet;
+  constructor(
+    protected readonly out: OutputFile,
+    readonly ctx: CodecContext,
+    readonly stream: Stream,
+  ) {
+    const { lib } = av();
+    this.pkt = new lib.Packet();
+    this.pkt.alloc();
+  }
+
+  protected encode(frame: AvFrame | null): void {
+    const { c } = av();
+    const r = this.ctx.sendFrameSync(frame);
+    if (r < 0 && r !== c.AVERROR_EOF) throw new MediaError(`encoder ${this.ctx.codecId} failed: ${averrorMessage(r)}`);
+    for (;;) {
+      const g = this.ctx.receivePacketSync(this.pkt);
+      if (g === c.AVERROR_EAGAIN || g === c.AVERROR_EOF) break;
+      check(g, 'encoding');
+      this.pkt.streamIndex = this.stream.index;
+      this.pkt.rescaleTs(this.ctx.timeBase, this.stream.timeBase);
+      this.out.writePacket(this.pkt);
+    }
+  }
+
+  /** Drains the encoder at the end. */
+  abstract finish(): void;
+
+  close(): void {
+    this.pkt.free();
+    this.ctx.freeContext();
+  }
+}
+
+/** Takes decoded video frames (any size or pixel format) and encodes them at given output frame numbers. */
+export class VideoSink extends EncoderSink {
+  private convert: FilterPipe | null = null;
+  private convertKey = '';
+  private readonly chain: (w: number, h: number, fmt: number) => string;
+
+  constructor(out: OutputFile, ctx: CodecContext, stream: Stream, readonly spec: VideoEncodeSpec) {
+    super(out, ctx, stream);
+    const targetFmt = ctx.pixelFormat;
+    this.chain = (w, h, fmt) => {
+      const parts: string[] = [];
+      if (w !== spec.width || h !== spec.height) {
+        parts.push(
+          `scale=${spec.width}:${spec.height}:force_original_aspect_ratio=decrease`,
+          `pad=${spec.width}:${spec.height}:(ow-iw)/2:(oh-ih)/2`,
+        );
+      }
+      if (fmt !== targetFmt || parts.length) parts.push(`format=pix_fmts=${targetFmt}`);
+      return parts.join(',');
+    };
+  }
+
+  /** Encodes `frame` as output frame number `n` (timeline frame). The frame is not kept. */
+  write(frame: AvFrame, n: number): void {
+    const { c } = av();
+    const chain = this.chain(frame.width, frame.height, frame.format);
+    // x264 turns a forwarded I picture type into a forced keyframe; let the encoder choose.
+    frame.pictType = c.AV_PICTURE_TYPE_NONE;
+    frame.pts = BigInt(n);
+    frame.duration = 1n;
+    frame.timeBase = this.ctx.timeBase;
+    if (!chain) {
+      this.encode(frame);
+      return;
+    }
+    const key = `${frame.width}x${frame.height}/${frame.format}`;
+    if (!this.convert || key !== this.convertKey) {
+      this.convert?.close();
+      this.convert = FilterPipe.create(
+        {
+          kind: 'video',
+          width: frame.width,
+          height: frame.height,
+          pixelFormat: frame.format,
+          timeBase: this.ctx.timeBase,
+          sar: frame.sampleAspectRatio,
+        },
+        chain,
+      );
+      this.convertKey = key;
+    }
+    this.convert.push(frame);
+    for (let f = this.convert.pull(); f; f = this.convert.pull()) {
+      f.pts = BigInt(n);
+      f.pictType = c.AV_PICTURE_TYPE_NONE;
+      this.encode(f);
+    }
+  }
+
+  finish(): void {
+    this.encode(null);
+  }
+
+  override close(): void {
+    this.convert?.close();
+    super.close();
+  }
+}
+
+/** Takes interleaved float samples in any amount and encodes them in the encoder's frame size. */
+export class AudioSink extends EncoderSink {
+  private readonly pipe: FilterPipe;
+  private written = 0;
+  private readonly layout: { nbChannels: number; order: number; mask: bigint };
+
+  constructor(out: OutputFile, ctx: CodecContext, stream: Stream, readonly spec: AudioEncodeSpec) {
+    super(out, ctx, stream);
+    const { lib } = av();
+    this.layout = ctx.channelLayout;
+    const fmtName = lib.avGetSampleFmtName(ctx.sampleFormat);
+    const frameSize = ctx.frameSize > 0 ? ctx.frameSize : 0;
+    const chain = [
+      `aformat=sample_fmts=${fmtName}`,
+      frameSize ? `asetnsamples=n=${frameSize}:p=0` : 'asetnsamples=n=4096:p=0',
+      // Without this, AAC packets get the wrong time base after concat-like joins.
+      `asettb=1/${spec.sampleRate}`,
+    ].join(',');
+    this.pipe = FilterPipe.create(
+      {
+        kind: 'audio',
+        sampleRate: spec.sampleRate,
+        sampleFormat: lib.avGetSampleFmtFromName('flt'),
+        layout: `0x${this.layout.mask.toString(16)}`,
+        timeBase: { num: 1, den: spec.sampleRate },
+      },
+      chain,
+    );
+  }
+
+  /** Number of samples (per channel) written so far. */
+  get samplesWritten(): number {
+    return this.written;
+  }
+
+  /** Appends `samples` interleaved float samples (data.length = samples × channels). */
+  write(data: Float32Array, samples: number): void {
+    if (samples <= 0) return;
+    const { lib, c } = av();
+    const buf = Buffer.from(data.buffer, data.byteOffset, samples * this.layout.nbChannels * 4);
+    const frame = lib.Frame.fromAudioBuffer(buf, {
+      nbSamples: samples,
+      format: c.AV_SAMPLE_FMT_FLT,
+      sampleRate: this.spec.sampleRate,
+      channelLayout: this.layout as never,
+      pts: BigInt(this.written),
+      timeBase: { num: 1, den: this.spec.sampleRate },
+    });
+    this.written += samples;
+    try {
+      this.pipe.push(frame);
+    } finally {
+      frame.free();
+    }
+    this.drain();
+  }
+
+  private drain(): void {
+    for (let f = this.pipe.pull(); f; f = this.pipe.pull()) this.encode(f);
+  }
+
+  finish(): void {
+    this.pipe.push(null);
+    this.drain();
+    this.encode(null);
+  }
+
+  override close(): void {
+    this.pipe.close();
+    super.close();
+  }
+}
+
+/**
+ * A media file being written: streams are added, then `begin()` writes the header, packets are
+ * interleaved by FFmpeg, and `finish()` drains encoders and writes the trailer. The file is written
+ * at `tempPath`; the caller renames it when everything succeeded.
+ */
+export class OutputFile {
+  private readonly sinks: EncoderSink[] = [];
+  private started = false;
+  private closed = false;
+  private io: InstanceType<Lib['IOContext']> | null = null;
+  private constructor(
+    readonly fmt: FormatContext,
+    readonly tempPath: string,
+    private readonly muxerOptions: Record<string, string>,
+  ) {}
+
+  /** Creates a muxer whose format is guessed from `formatPath`'s extension (or `formatName`). */
+  static create(tempPath: string, formatPath: string, opts: { formatName?: string; muxerOptions?: Record<string, string> } = {}): OutputFile {
+    const { lib } = av();
+    const fmt = new lib.FormatContext();
+    const r = fmt.allocOutputContext2(null, opts.formatName ?? null, formatPath);
+    if (r < 0 || !fmt.oformat) throw new MediaError(`no muxer for output ${formatPath}: ${averrorMessage(r)}`);
+    return new OutputFile(fmt, tempPath, opts.muxerOptions ?? {});
+  }
+
+  /** Short name of the chosen muxer, e.g. "mp4", "matroska". */
+  get formatName(): string {
+    return this.fmt.oformat?.name ?? '';
+  }
+
+  private newEncoder(name: string): { ctx: CodecContext; codec: NonNullable<ReturnType<Lib['Codec']['findEncoderByName']>> } {
+    const { lib, c } = av();
+    const codec = lib.Codec.findEncoderByName(name as never);
+    if (!codec) throw new MediaError(`encoder ${name} is not available`);
+    const ctx = new lib.CodecContext();
+    ctx.allocContext3(codec);
+    if (this.fmt.oformat?.hasFlags(c.AVFMT_GLOBALHEADER)) ctx.setFlags(c.AV_CODEC_FLAG_GLOBAL_HEADER);
+    return { ctx, codec };
+  }
+
+  /** Adds a video stream encoded with `spec`. */
+  addVideo(spec: VideoEncodeSpec): VideoSink {
+    const { lib } = av();
+    const { ctx, codec } = this.newEncoder(spec.encoder);
+    ctx.width = spec.width;
+    ctx.height = spec.height;
+    ctx.timeBase = new lib.Rational(spec.frameRate.den, spec.frameRate.num);
+    ctx.framerate = new lib.Rational(spec.frameRate.num, spec.frameRate.den);
+    ctx.sampleAspectRatio = new lib.Rational(spec.sar.num, spec.sar.den);
+    const wanted = lib.avGetPixFmtFromName(spec.pixelFormat);
+    const supported = codec.pixelFormats;
+    ctx.pixelFormat = !supported || supported.includes(wanted) ? wanted : supported[0];
+    ctx.threadCount = 0;
+    const opts = lib.Dictionary.fromObject(spec.options ?? {});
+    const r = ctx.open2Sync(codec, opts);
+    opts.free();
+    if (r < 0) throw new MediaError(`could not open video encoder ${spec.encoder}: ${averrorMessage(r)}`);
+    const stream = this.fmt.newStream(null);
+    check(stream.codecpar.fromContext(ctx), 'video stream parameters');
+    stream.timeBase = ctx.timeBase;
+    stream.avgFrameRate = ctx.framerate;
+    stream.sampleAspectRatio = ctx.sampleAspectRatio;
+    const sink = new VideoSink(this, ctx, stream, spec);
+    this.sinks.push(sink);
+    return sink;
+  }
+
+  /** Adds an audio stream encoded with `spec`. */
+  addAudio(spec: AudioEncodeSpec): AudioSink {
+    const { lib } = av();
+    const { ctx, codec } = this.newEncoder(spec.encoder);
+    ctx.sampleRate = spec.sampleRate;
+    const channels = layoutFromName(spec.layout);
+    ctx.channelLayout = channels as never;
+    const formats = codec.sampleFormats;
+    ctx.sampleFormat = formats && formats.length ? formats[0] : lib.avGetSampleFmtFromName('fltp');
+    const rates = codec.supportedSamplerates;
+    if (rates && rates.length && !rates.includes(spec.sampleRate)) {
+      throw new MediaError(`encoder ${spec.encoder} does not support ${spec.sampleRate} Hz`);
+    }
+    ctx.timeBase = new lib.Rational(1, spec.sampleRate);
+    if (spec.bitrate) ctx.bitRate = BigInt(spec.bitrate);
+    const r = ctx.open2Sync(codec, null);
+    if (r < 0) throw new MediaError(`could not open audio encoder ${spec.encoder}: ${averrorMessage(r)}`);
+    const stream = this.fmt.newStream(null);
+    check(stream.codecpar.fromContext(ctx), 'audio stream parameters');
+    stream.timeBase = ctx.timeBase;
+    if (spec.lang) {
+      const md = new lib.Dictionary();
+      md.set('language', spec.lang);
+      stream.metadata = md;
+    }
+    const sink = new AudioSink(this, ctx, stream, spec);
+    this.sinks.push(sink);
+    return sink;
+  }
+
+  /** Opens the file and writes the header; call after adding every stream. */
+  begin(): void {
+    const { lib, c } = av();
+    // The muxer reopens its url for faststart's second pass: it must name the temp file.
+    this.fmt.url = this.tempPath;
+    if (!this.fmt.oformat?.hasFlags(c.AVFMT_NOFILE)) {
+      const io = new lib.IOContext();
+      const r = io.open2Sync(this.tempPath, c.AVIO_FLAG_WRITE);
+      if (r < 0) throw new MediaError(`could not write ${this.tempPath}: ${averrorMessage(r)}`);
+      this.fmt.pb = io;
+      this.io = io;
+    }
+    const opts = lib.Dictionary.fromObject(this.muxerOptions);
+    const r = this.fmt.writeHeaderSync(opts);
+    opts.free();
+    if (r < 0) throw new MediaError(`could not write header of ${this.tempPath}: ${averrorMessage(r)}`);
+    this.started = true;
+  }
+
+  /** Called by sinks: hands one encoded packet to the interleaving muxer. */
+  writePacket(pkt: Packet): void {
+    if (!this.started) throw new MediaError('packet written before header');
+    const r = this.fmt.interleavedWriteFrameSync(pkt);
+    if (r < 0) throw new MediaError(`could not write to ${this.tempPath}: ${averrorMessage(r)}`);
+  }
+
+  /** Drains every encoder, writes the trailer and closes the file. */
+  finish(): void {
+    for (const s of this.sinks) s.finish();
+    check(this.fmt.interleavedWriteFrameSync(null), 'flushing muxer');
+    const r = this.fmt.writeTrailerSync();
+    if (r < 0) throw new MediaError(`could not finish ${this.tempPath}: ${averrorMessage(r)}`);
+    this.close();
+  }
+
+  /** Releases everything (also after an error; the caller deletes the temp file). */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const s of this.sinks) s.close();
+    // Detach pb before closing it: freeing the context with a closed pb attached segfaults.
+    if (this.io) {
+      this.fmt.pb = null;
+      this.io.closepSync();
+    }
+    this.fmt.freeContext();
+  }
+}
+

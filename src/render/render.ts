@@ -1,0 +1,302 @@
+import { existsSync, renameSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname, extname, join, resolve } from 'node:path';
+import { CancelledError, UserError } from '../errors.js';
+import { loadAv, yieldToLoop } from '../media/av.js';
+import { chooseEncoders } from '../media/codecs.js';
+import { OutputFile, type AudioSink, type VideoSink } from '../media/output.js';
+import type { MediaInfo } from '../media/types.js';
+import { timelineLength, type Clip, type Timeline } from '../timeline/model.js';
+import { toNumber } from '../timeline/rational.js';
+import { AudioSource, writeClipAudio, type AudioClipPlan } from './audio-source.js';
+import { VideoSource } from './video-source.js';
+
+/** Fade length at cut edges: long enough to remove clicks, too short to hear. */
+const FADE_SECONDS = 0.003;
+
+export interface RenderOptions {
+  output: string;
+  /** Called with (doneFrames, totalFrames) at most a few times per second. */
+  onProgress?: (done: number, total: number) => void;
+  signal?: AbortSignal;
+}
+
+export interface RenderReport {
+  output: string;
+  frames: number;
+  /** Source frames decoded and seeks made, summed over sources (shows cuts were skipped). */
+  decodedFrames: number;
+  seeks: number;
+  /** Corrupt packets skipped while decoding. */
+  skippedPackets: number;
+}
+
+/** Sample index of the start of timeline frame `frame` (exact integer maths; no drift). */
+export function frameToSample(frame: number, sampleRate: number, tb: { num: number; den: number }): number {
+  // frame × den × rate stays below 2^53 for any real input, so this is exact.
+  return Math.floor((frame * tb.den * sampleRate) / tb.num);
+}
+
+/** Temporary name beside the output, so the final rename is atomic on the same filesystem. */
+export function tempOutputPath(output: string): string {
+  const ext = extname(output);
+  return join(dirname(output), `.${basename(output, ext)}.tacet-${process.pid}.partial${ext}`);
+}
+
+/** Refuses outputs that would destroy an input or cannot be written. */
+export function checkOutputPath(output: string, inputs: string[]): void {
+  const out = resolve(output);
+  for (const input of inputs) {
+    if (resolve(input) === out) throw new UserError(`output ${output} is the same file as the input; choose another name with -o`);
+  }
+  if (existsSync(out) && statSync(out).isDirectory()) throw new UserError(`output ${output} is a directory`);
+  const dir = dirname(out);
+  if (!existsSync(dir)) throw new UserError(`output folder does not exist: ${dirname(output)}`);
+}
+
+/**
+ * Renders a timeline to a media file, streaming: every source is decoded once, forward, skipping
+ * (by seeking) the parts that are cut; nothing proportional to the duration is held in memory.
+ */
+export async function renderTimeline(tl: Timeline, sources: Map<string, MediaInfo>, opts: RenderOptions): Promise<RenderReport> {
+  await loadAv();
+  const output = opts.output;
+  const ext = extname(output).toLowerCase();
+  const first = sources.values().next().value as MediaInfo | undefined;
+  if (!first) throw new UserError('the timeline has no source media');
+  checkOutputPath(output, [...sources.keys()]);
+  for (const layer of tl.a) {
+    for (const clip of layer) {
+      if (clip.speed !== 1) throw new UserError('rendering speed changes is not supported by tacet yet (only cut and keep)');
+    }
+  }
+
+  const codecs = chooseEncoders(ext, first.video[0]?.codec ?? null, first.audio[0]?.codec ?? null);
+  const videoLayer = codecs.video && tl.v.length > 0 && first.video.length > 0 ? tl.v[0] : null;
+  const audioLayers = tl.a.filter((layer) => layer.length > 0);
+  if (!videoLayer && audioLayers.length === 0) throw new UserError('nothing to render: the timeline has no clips');
+
+  const temp = tempOutputPath(output);
+  const muxerOptions: Record<string, string> = ['.mp4', '.mov', '.m4a', '.m4v'].includes(ext) ? { movflags: '+faststart' } : {};
+  const out = OutputFile.create(temp, output, { muxerOptions });
+  const videoSources = new Map<string, VideoSource>();
+  const audioSources: AudioSource[] = [];
+  let completed = false;
+  try {
+    let videoSink: VideoSink | null = null;
+    if (videoLayer) {
+      const v = first.video[0];
+      videoSink = out.addVideo({
+        encoder: codecs.video!,
+        width: tl.resolution[0],
+        height: tl.resolution[1],
+        frameRate: tl.tb,
+        sar: v.sampleAspectRatio,
+        pixelFormat: v.pixelFormat === 'unknown' ? 'yuv420p' : v.pixelFormat,
+      });
+    }
+    const audioSinks: AudioSink[] = audioLayers.map((_, i) =>
+      out.addAudio({ encoder: codecs.audio, sampleRate: tl.sampleRate, layout: tl.layout, lang: tl.langs[i] ?? null }),
+    );
+    out.begin();
+
+    const total = timelineLength(tl);
+    const fadeSamples = Math.round(FADE_SECONDS * tl.sampleRate);
+    const videoWriter = videoLayer && videoSink ? new VideoLayerWriter(videoLayer, videoSink, sources, videoSources, tl) : null;
+    const audioWriters: AudioLayerWriter[] = [];
+    for (let i = 0; i < audioLayers.length; i++) {
+      audioWriters.push(new AudioLayerWriter(audioLayers[i], audioSinks[i], sources, audioSources, tl, fadeSamples));
+    }
+    // Advance all streams together, a second of timeline at a time, so the muxer can interleave
+    // without buffering much.
+    const step = Math.max(1, Math.round(toNumber(tl.tb)));
+    let lastReport = 0;
+    for (let b0 = 0; b0 < total; b0 += step) {
+      const b1 = Math.min(total, b0 + step);
+      if (videoWriter) await videoWriter.renderUntil(b1);
+      for (const w of audioWriters) await w.renderUntil(b1);
+      const now = performance.now();
+      if (now - lastReport > 100) {
+        lastReport = now;
+        opts.onProgress?.(b1, total);
+        await yieldToLoop();
+        if (opts.signal?.aborted) throw new CancelledError('cancelled');
+      }
+    }
+    opts.onProgress?.(total, total);
+    out.finish();
+    renameSync(temp, output);
+    completed = true;
+    let decodedFrames = 0;
+    let seeks = 0;
+    let skippedPackets = 0;
+    for (const s of videoSources.values()) {
+      decodedFrames += s.decoded;
+      seeks += s.seeks;
+      skippedPackets += s.skipped;
+    }
+    for (const s of audioSources) {
+      seeks += s.seeks;
+      skippedPackets += s.skipped;
+    }
+    return { output, frames: total, decodedFrames, seeks, skippedPackets };
+  } finally {
+    for (const s of videoSources.values()) s.close();
+    for (const s of audioSources) s.close();
+    out.close();
+    if (!completed) rmSync(temp, { force: true });
+  }
+}
+
+function sortedClips(layer: Clip[]): Clip[] {
+  return [...layer].sort((a, b) => a.start - b.start);
+}
+
+/** Writes one video layer frame by frame; clips choose source frames by nearest index. */
+class VideoLayerWriter {
+  private readonly clips: Clip[];
+  private ci = 0;
+  private n = 0;
+  constructor(
+    layer: Clip[],
+    private readonly sink: VideoSink,
+    private readonly infos: Map<string, MediaInfo>,
+    private readonly open: Map<string, VideoSource>,
+    private readonly tl: Timeline,
+  ) {
+    this.clips = sortedClips(layer);
+  }
+
+  private async source(clip: Clip): Promise<{ src: VideoSource; fps: number }> {
+    const info = this.infos.get(clip.src);
+    const v = info?.video[clip.stream];
+    if (!info || !v) throw new UserError(`video stream ${clip.stream} of ${clip.src} does not exist`);
+    const fpsR = v.avgFrameRate ?? this.tl.tb;
+    const key = `${clip.src}#${clip.stream}`;
+    let src = this.open.get(key);
+    if (!src) {
+      src = await VideoSource.open(clip.src, clip.stream, fpsR);
+      this.open.set(key, src);
+    }
+    return { src, fps: toNumber(fpsR) };
+  }
+
+  async renderUntil(end: number): Promise<void> {
+    const tb = toNumber(this.tl.tb);
+    while (this.n < end) {
+      while (this.ci < this.clips.length && this.clips[this.ci].start + this.clips[this.ci].dur <= this.n) this.ci++;
+      const clip = this.clips[this.ci];
+      if (!clip) return;
+      if (clip.start > this.n) {
+        // A gap in the layer: nothing is shown; the next clip starts later.
+        this.n = Math.min(end, clip.start);
+        continue;
+      }
+      const { src, fps } = await this.source(clip);
+      const stop = Math.min(end, clip.start + clip.dur);
+      for (; this.n < stop; this.n++) {
+        const srcIndex = roundAway(roundAway(((clip.offset + this.n - clip.start) * fps) / tb) * clip.speed);
+        const frame = src.frameAt(srcIndex);
+        if (frame) this.sink.write(frame, this.n);
+      }
+    }
+  }
+}
+
+function roundAway(x: number): number {
+  return x < 0 ? -Math.round(-x) : Math.round(x);
+}
+
+/** Writes one audio layer: exact sample ranges per clip, silence in gaps, fades at cuts. */
+class AudioLayerWriter {
+  private readonly clips: Clip[];
+  private readonly plans: AudioClipPlan[];
+  private ci = 0;
+  /** Output samples written so far. */
+  private pos = 0;
+  private readonly sourceByKey = new Map<string, AudioSource>();
+
+  constructor(
+    layer: Clip[],
+    private readonly sink: AudioSink,
+    private readonly infos: Map<string, MediaInfo>,
+    private readonly all: AudioSource[],
+    private readonly tl: Timeline,
+    private readonly fade: number,
+  ) {
+    this.clips = sortedClips(layer);
+    const sr = tl.sampleRate;
+    this.plans = this.clips.map((clip, i) => {
+      const srcFrame = clip.offset * clip.speed;
+      const prev = this.clips[i - 1];
+      const next = this.clips[i + 1];
+      const srcEnd = srcFrame + clip.dur * clip.speed;
+      const joinsPrev = prev && prev.src === clip.src && prev.stream === clip.stream && prev.offset * prev.speed + prev.dur * prev.speed === srcFrame;
+      const joinsNext = next && next.src === clip.src && next.stream === clip.stream && next.offset * next.speed === srcEnd;
+      return {
+        srcStart: frameToSample(srcFrame, sr, tl.tb),
+        count: frameToSample(clip.start + clip.dur, sr, tl.tb) - frameToSample(clip.start, sr, tl.tb),
+        fadeIn: srcFrame > 0 && !joinsPrev,
+        fadeOut: !joinsNext && !(next === undefined && this.isSourceEnd(clip, srcEnd)),
+        gain: clip.volume,
+      };
+    });
+  }
+
+  private isSourceEnd(clip: Clip, srcEndFrame: number): boolean {
+    const info = this.infos.get(clip.src);
+    const a = info?.audio[clip.stream];
+    const seconds = a?.duration ?? info?.duration ?? Number.POSITIVE_INFINITY;
+    return srcEndFrame >= Math.floor(seconds * toNumber(this.tl.tb));
+  }
+
+  private async source(clip: Clip): Promise<AudioSource> {
+    const info = this.infos.get(clip.src);
+    if (!info || !info.audio[clip.stream]) throw new UserError(`audio stream ${clip.stream} of ${clip.src} does not exist`);
+    const key = `${clip.src}#${clip.stream}`;
+    let src = this.sourceByKey.get(key);
+    if (!src) {
+      src = await AudioSource.open(clip.src, clip.stream, this.tl.sampleRate, this.tl.layout);
+      this.sourceByKey.set(key, src);
+      this.all.push(src);
+    }
+    return src;
+  }
+
+  async renderUntil(endFrame: number): Promise<void> {
+    const sr = this.tl.sampleRate;
+    const end = frameToSample(endFrame, sr, this.tl.tb);
+    while (this.pos < end) {
+      while (this.ci < this.clips.length && this.clipEnd(this.ci) <= this.pos) this.ci++;
+      const clip = this.clips[this.ci];
+      if (!clip) {
+        this.silence(end - this.pos);
+        return;
+      }
+      const clipStart = frameToSample(clip.start, sr, this.tl.tb);
+      if (clipStart > this.pos) {
+        this.silence(Math.min(end, clipStart) - this.pos);
+        continue;
+      }
+      const plan = this.plans[this.ci];
+      const from = this.pos - clipStart;
+      const to = Math.min(plan.count, end - clipStart);
+      writeClipAudio(await this.source(clip), this.sink, plan, from, to, this.fade);
+      this.pos += to - from;
+    }
+  }
+
+  private clipEnd(i: number): number {
+    const c = this.clips[i];
+    return frameToSample(c.start + c.dur, this.tl.sampleRate, this.tl.tb);
+  }
+
+  private silence(samples: number): void {
+    const ch = this.sink.ctx.channels;
+    for (let done = 0; done < samples; ) {
+      const n = Math.min(4096, samples - done);
+      this.sink.write(new Float32Array(n * ch), n);
+      done += n;
+      this.pos += n;
+    }
+  }
+}
