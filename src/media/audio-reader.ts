@@ -20,6 +20,8 @@ export interface AudioReaderOptions {
   layout?: string;
   /** Samples per chunk handed to JS; large chunks mean few N-API crossings. */
   chunkSamples?: number;
+  /** Demuxer to force (e.g. "lavfi" to read a generated source). */
+  inputFormat?: string;
 }
 
 /**
@@ -51,7 +53,7 @@ export class AudioReader<T extends Int16Array | Float32Array = Int16Array | Floa
     nth: number,
     opts: AudioReaderOptions & { format: F },
   ): Promise<AudioReader<F extends 's16' ? Int16Array : Float32Array>> {
-    const dec = await StreamDecoder.open(path, 'audio', nth);
+    const dec = await StreamDecoder.open(path, 'audio', nth, { inputFormat: opts.inputFormat });
     return new AudioReader(dec, opts);
   }
 

@@ -39,8 +39,8 @@ export class StreamDecoder {
   }
 
   /** Opens `path` and a decoder for its `nth` stream of `kind` (0-based among that kind). */
-  static async open(path: string, kind: 'audio' | 'video', nth: number, opts: { threads?: number } = {}): Promise<StreamDecoder> {
-    const fmt = await openFormat(path);
+  static async open(path: string, kind: 'audio' | 'video', nth: number, opts: { threads?: number; inputFormat?: string } = {}): Promise<StreamDecoder> {
+    const fmt = await openFormat(path, opts.inputFormat);
     const { lib, c } = av();
     const type = kind === 'audio' ? c.AVMEDIA_TYPE_AUDIO : c.AVMEDIA_TYPE_VIDEO;
     const candidates = fmt.streams.filter(

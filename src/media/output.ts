@@ -263,9 +263,8 @@ export class OutputFile {
     const supported = codec.pixelFormats;
     ctx.pixelFormat = !supported || supported.includes(wanted) ? wanted : supported[0];
     ctx.threadCount = 0;
-    const opts = lib.Dictionary.fromObject(spec.options ?? {});
-    const r = ctx.open2Sync(codec, opts);
-    opts.free();
+    setOptions(ctx, spec.options ?? {}, spec.encoder);
+    const r = ctx.open2Sync(codec, null);
     if (r < 0) throw new MediaError(`could not open video encoder ${spec.encoder}: ${averrorMessage(r)}`);
     const stream = this.fmt.newStream(null);
     check(stream.codecpar.fromContext(ctx), 'video stream parameters');
@@ -319,9 +318,8 @@ export class OutputFile {
       this.fmt.pb = io;
       this.io = io;
     }
-    const opts = lib.Dictionary.fromObject(this.muxerOptions);
-    const r = this.fmt.writeHeaderSync(opts);
-    opts.free();
+    setOptions(this.fmt, this.muxerOptions, 'muxer');
+    const r = this.fmt.writeHeaderSync(null);
     if (r < 0) throw new MediaError(`could not write header of ${this.tempPath}: ${averrorMessage(r)}`);
     this.started = true;
   }
@@ -356,3 +354,15 @@ export class OutputFile {
   }
 }
 
+
+/**
+ * Sets FFmpeg options (private ones included) on a context. Options are never passed as a
+ * Dictionary: FFmpeg frees or replaces the dictionary it is given, and node-av's finalizer then
+ * frees it again, crashing the process at exit ("double free or corruption").
+ */
+function setOptions(target: { setOption(name: string, value: string): number }, options: Record<string, string>, what: string): void {
+  for (const [name, value] of Object.entries(options)) {
+    const r = target.setOption(name, value);
+    if (r < 0) throw new MediaError(`${what}: invalid option ${name}=${value}: ${averrorMessage(r)}`);
+  }
+}

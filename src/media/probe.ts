@@ -32,11 +32,12 @@ export function assertInputFile(path: string): void {
 }
 
 /** Opens a media file for reading, with a clear error for anything FFmpeg cannot open. */
-export async function openFormat(path: string): Promise<FormatContext> {
+export async function openFormat(path: string, inputFormat?: string): Promise<FormatContext> {
   await loadAv();
   const { lib } = av();
   const fmt = new lib.FormatContext();
-  const ret = fmt.openInputSync(path, null, null);
+  const ifmt = inputFormat ? lib.InputFormat.findInputFormat(inputFormat) : null;
+  const ret = fmt.openInputSync(path, ifmt, null);
   if (ret < 0) throw new MediaError(`could not open ${path}: ${averrorMessage(ret)}`);
   const info = fmt.findStreamInfoSync(null);
   if (info < 0) {

@@ -1,0 +1,88 @@
+// `npm run bench`: generates long stereo AAC recordings (once, cached in bench/.data), then measures
+// tacet's audio analysis against FFmpeg decoding the same file, in the same run.
+//   npm run bench -- [--runs N] [--hours 1,6]
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generateMedia } from '../src/media/generate.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..', '..');
+const dataDir = join(root, 'bench', '.data');
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(name);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
+}
+const runs = Number(arg('--runs', '5'));
+const hours = arg('--hours', '1,6').split(',').map(Number);
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+function hasFfmpeg(): boolean {
+  return spawnSync('ffmpeg', ['-version'], { stdio: 'ignore' }).status === 0;
+}
+
+async function ensureInput(h: number): Promise<string> {
+  mkdirSync(dataDir, { recursive: true });
+  const path = join(dataDir, `talk-${h}h-stereo-aac.m4a`);
+  if (existsSync(path)) return path;
+  const seconds = h * 3600;
+  process.stderr.write(`generating ${path} (${h} h of stereo AAC; once)...\n`);
+  // A 220 Hz tone with noise, switched off 4 s in every 10 s: speech-like on/off structure.
+  const graph =
+    `sine=frequency=220:sample_rate=48000:duration=${seconds},` +
+    `volume='if(lt(mod(t,10),6),0.5,0.001)':eval=frame,aformat=channel_layouts=stereo`;
+  await generateMedia(path, { duration: seconds, audio: { sampleRate: 48000, layout: 'stereo', graph } });
+  return path;
+}
+
+interface Sample {
+  wall: number;
+  cpu: number;
+  maxRssMB: number;
+}
+
+function measureTacet(path: string): Sample {
+  const out = execFileSync(process.execPath, [join(here, 'analyze-one.js'), path], { encoding: 'utf8' });
+  return JSON.parse(out.trim().split('\n').pop()!);
+}
+
+function measureFfmpeg(path: string): Sample {
+  // GNU time is not always installed: measure with a Node wrapper that reads the child's rusage.
+  const t0 = performance.now();
+  const r = spawnSync('ffmpeg', ['-v', 'error', '-nostdin', '-i', path, '-map', '0:a', '-f', 'null', '-'], { stdio: 'ignore' });
+  const wall = (performance.now() - t0) / 1000;
+  if (r.status !== 0) throw new Error('ffmpeg failed');
+  return { wall, cpu: NaN, maxRssMB: NaN };
+}
+
+const fmt = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
+
+console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`);
+console.log(`runs per measurement: ${runs} (medians)\n`);
+const ffmpeg = hasFfmpeg();
+if (!ffmpeg) console.log('ffmpeg not on PATH: baseline skipped (apt-get install ffmpeg)\n');
+console.log('| input | size | tacet analysis wall (s) | cpu (s) | peak RSS (MB) | ffmpeg decode wall (s) | ratio tacet/ffmpeg |');
+console.log('|---|---|---|---|---|---|---|');
+for (const h of hours) {
+  const path = await ensureInput(h);
+  const t: Sample[] = [];
+  const f: Sample[] = [];
+  for (let i = 0; i < runs; i++) {
+    t.push(measureTacet(path));
+    if (ffmpeg) f.push(measureFfmpeg(path));
+  }
+  const tw = median(t.map((s) => s.wall));
+  const fw = ffmpeg ? median(f.map((s) => s.wall)) : NaN;
+  const size = `${(statSync(path).size / 2 ** 20).toFixed(0)} MiB`;
+  console.log(
+    `| ${h} h stereo AAC 48 kHz | ${size} | ${fmt(tw)} | ${fmt(median(t.map((s) => s.cpu)))} | ${fmt(Math.max(...t.map((s) => s.maxRssMB)), 0)} | ${fmt(fw)} | ${fmt(tw / fw)} |`,
+  );
+}
+process.exit(0);

@@ -1,0 +1,393 @@
+/**
+ * The one table of command-line options.
+ *
+ * Every option auto-editor 31 accepts is listed here (names, aliases, help group), so that `--help`,
+ * per-option help, "did you mean" and the refusal of options tacet does not implement yet all come
+ * from the same definitions. An option that is not implemented is still a known name: the parser
+ * refuses it by name instead of calling it unknown, and the help lists it as not yet supported.
+ *
+ * Names follow auto-editor's CLI table (src/cli.nim). The canonical name is the one auto-editor's
+ * own reference page shows as the heading (the last name in its list); the others are aliases.
+ */
+
+/** Help groups, in the order auto-editor prints them. */
+export const OPTION_GROUPS = [
+  'Editing Options',
+  'Timeline Options',
+  'URL Download Options',
+  'Display Options',
+  'Container Settings',
+  'Video Rendering',
+  'Audio Rendering',
+  'Miscellaneous',
+] as const;
+
+/** One of auto-editor's help groups. */
+export type OptionGroup = (typeof OPTION_GROUPS)[number];
+
+/** The progress bar styles auto-editor offers, in its order. */
+export const PROGRESS_STYLES = ['modern', 'classic', 'ascii', 'machine', 'none'] as const;
+
+/** A progress bar style (`--progress`). */
+export type ProgressStyle = (typeof PROGRESS_STYLES)[number];
+
+/**
+ * What an option takes after its name.
+ * - `flag`: nothing; its presence sets it.
+ * - `string`: raw text, handed on unparsed; the core parses it (times need the timebase, which is
+ *   only known after probing).
+ * - `integer`: a whole number in [min, max], checked by the parser.
+ * - `choice`: one of a fixed list, checked by the parser.
+ */
+export type ValueSpec =
+  | { readonly kind: 'flag' }
+  | { readonly kind: 'string' }
+  | { readonly kind: 'integer'; readonly min: number; readonly max?: number }
+  | { readonly kind: 'choice'; readonly choices: readonly string[] };
+
+/** The parsed options of an edit run (the default command: `tacet FILE... [OPTIONS]`). */
+export interface EditCliOptions {
+  /** `--edit` expression, raw (default `audio`). */
+  edit: string;
+  /** `--margin`, raw `LENGTH[,LENGTH]` (default `0.2s`); needs the timebase, so the core parses it. */
+  margin: string;
+  /** `--smooth`, raw `MINCUT[,MINCLIP]` (default `0.2s,0.1s`). */
+  smooth: string;
+  /** `--export`, raw `KIND[:ATTRS]` such as `premiere:name="x"`; null = chosen from the output name. */
+  export: string | null;
+  /** `--output`; `-` means stdout; null = `<input>_ALTERED<ext>`. */
+  output: string | null;
+  /** `--frame-rate` and its aliases, raw (`ntsc`, `30`, `30000/1001`, …); null = from the input. */
+  frameRate: string | null;
+  /** `--no-cache`: neither read nor write analysis caches. */
+  noCache: boolean;
+  /** `--progress`; null = decide from the terminal (see `resolveProgressStyle`). */
+  progress: ProgressStyle | null;
+  /** `--debug`: debugging messages and stack traces. */
+  debug: boolean;
+  /** `--quiet`: less output. */
+  quiet: boolean;
+}
+
+/**
+ * What an implemented option does when given:
+ * - a field of EditCliOptions it sets (last occurrence wins, as in auto-editor);
+ * - `help` / `version`: switch the whole command.
+ */
+export type OptionTarget = keyof EditCliOptions | 'help' | 'version';
+
+/** One command-line option. */
+export interface OptionDef {
+  /** Canonical name, e.g. `--margin` (what messages and help headings use). */
+  readonly name: string;
+  /** Other spellings auto-editor accepts, in auto-editor's order, e.g. `-m`. */
+  readonly aliases: readonly string[];
+  /** What follows the name. */
+  readonly value: ValueSpec;
+  /** Placeholder shown in help for the value (empty for flags). */
+  readonly metavar: string;
+  /** Value used when the option is absent (string options only). */
+  readonly default?: string;
+  /** How the default is described in help when it is not simply `default`. */
+  readonly defaultNote?: string;
+  /** auto-editor's help group. */
+  readonly group: OptionGroup;
+  /** One or two plain sentences; the help screen wraps them. */
+  readonly help: string;
+  /** False: the name is known but tacet refuses it with a clear error. */
+  readonly implemented: boolean;
+  /** Not listed in `--help` (auto-editor hides deprecated spellings and export shortcuts too). */
+  readonly hidden?: boolean;
+  /** Where an implemented option's value goes. */
+  readonly target?: OptionTarget;
+}
+
+const FLAG: ValueSpec = { kind: 'flag' };
+const TEXT: ValueSpec = { kind: 'string' };
+
+/** Shorthand for the many options that exist only to be refused by name for now. */
+function later(
+  name: string,
+  aliases: readonly string[],
+  group: OptionGroup,
+  metavar: string,
+  help: string,
+  extra: Partial<Pick<OptionDef, 'value' | 'hidden' | 'default'>> = {},
+): OptionDef {
+  return {
+    name,
+    aliases,
+    value: extra.value ?? (metavar === '' ? FLAG : TEXT),
+    metavar,
+    group,
+    help,
+    implemented: false,
+    ...(extra.hidden ? { hidden: true } : {}),
+    ...(extra.default !== undefined ? { default: extra.default } : {}),
+  };
+}
+
+/** Every option of auto-editor 31, grouped and ordered as in its `--help`. */
+export const OPTIONS: readonly OptionDef[] = [
+  // ── Editing Options ──
+  {
+    name: '--edit',
+    aliases: ['-e'],
+    value: TEXT,
+    metavar: 'METHOD',
+    default: 'audio',
+    group: 'Editing Options',
+    help: 'The expression that decides which parts are active (kept), e.g. audio:threshold=4%, motion, (or audio motion).',
+    implemented: true,
+    target: 'edit',
+  },
+  later('--when-active', ['-w:1', '--when-normal'], 'Editing Options', 'ACTION',
+    'What to do with active sections (as decided by --edit).', { default: 'nil' }),
+  later('--when-inactive', ['-w:0', '--when-silent'], 'Editing Options', 'ACTION',
+    'What to do with inactive sections: cut, nil, speed:N, varispeed:N, volume:N, chained with commas.',
+    { default: 'cut' }),
+  {
+    name: '--margin',
+    aliases: ['-m'],
+    value: TEXT,
+    metavar: 'LENGTH[,LENGTH]',
+    default: '0.2s',
+    group: 'Editing Options',
+    help: 'Extend active sections by this much before and after (one value sets both; negative values shrink them). Plain integers are frames, e.g. 0.2s, 0.3s,1.5sec, 6.',
+    implemented: true,
+    target: 'margin',
+  },
+  {
+    name: '--smooth',
+    aliases: ['-s'],
+    value: TEXT,
+    metavar: 'MINCUT[,MINCLIP]',
+    default: '0.2s,0.1s',
+    group: 'Editing Options',
+    help: 'Keep inactive gaps shorter than MINCUT and drop active bits shorter than MINCLIP (one value sets both; 0 turns smoothing off).',
+    implemented: true,
+    target: 'smooth',
+  },
+  later('--transition', [], 'Editing Options', 'dissolve:DURATION[:MIN-CUT]',
+    'Cross-dissolve video and audio at cuts, and fade at both ends of the timeline.'),
+  {
+    name: '--output',
+    aliases: ['-o'],
+    value: TEXT,
+    metavar: 'FILE',
+    defaultNote: '<input>_ALTERED.<ext>',
+    group: 'Editing Options',
+    help: 'Where to write the result; its extension can pick the export (.xml, .fcpxml, .mlt, .v3 and so on). Use - to write a timeline to stdout.',
+    implemented: true,
+    target: 'output',
+  },
+  later('--cut', ['--cut-out'], 'Editing Options', 'START,STOP', 'Always cut this range.'),
+  later('--keep', ['--add-in'], 'Editing Options', 'START,STOP', 'Always keep this range as is, whatever --edit decided.'),
+  later('--set-speed-for-range', ['--set-speed'], 'Editing Options', 'SPEED,START,STOP',
+    'Play this range at SPEED, whatever --edit decided.'),
+  later('--set-action', [], 'Editing Options', 'ACTION,START,STOP',
+    'Apply ACTION to this range, whatever --edit decided, e.g. speed:1.5,30sec,end.'),
+  later('--silent-speed', [], 'Editing Options', 'NUM',
+    'Deprecated: speed of inactive sections (99999 = cut). Use --when-inactive.', { hidden: true }),
+  later('--video-speed', [], 'Editing Options', 'NUM',
+    'Deprecated: speed of active sections. Use --when-active.', { hidden: true }),
+  later('--when:N', ['-w:N'], 'Editing Options', 'ACTION',
+    'What to do with sections of label N (labels come from --edit:N).', { hidden: true }),
+  later('--export-to-premiere', ['-exp'], 'Editing Options', '', 'Shortcut for --export premiere.', { hidden: true }),
+  later('--export-to-resolve', ['-exr'], 'Editing Options', '', 'Shortcut for --export resolve.', { hidden: true }),
+  later('--export-to-final-cut-pro', ['-exf'], 'Editing Options', '', 'Shortcut for --export final-cut-pro.', {
+    hidden: true,
+  }),
+  later('--export-to-shotcut', ['-exs'], 'Editing Options', '', 'Shortcut for --export shotcut.', { hidden: true }),
+  later('--export-to-kdenlive', ['-exk'], 'Editing Options', '', 'Shortcut for --export kdenlive.', { hidden: true }),
+
+  // ── Timeline Options ──
+  {
+    name: '--export',
+    aliases: ['-ex'],
+    value: TEXT,
+    metavar: 'EXPORT[:ATTRS]',
+    defaultNote: 'from the output name, else a media file',
+    group: 'Timeline Options',
+    help: 'What to produce: a media file (default), premiere, resolve, resolve-fcp7, final-cut-pro, shotcut, kdenlive, otio, edl, v1, v2, v3, clip-sequence; e.g. premiere:name="Cut 1".',
+    implemented: true,
+    target: 'export',
+  },
+  {
+    name: '--frame-rate',
+    aliases: ['-tb', '--time-base', '-r', '-fps'],
+    value: TEXT,
+    metavar: 'NUM',
+    defaultNote: "the first input's video frame rate, else 30",
+    group: 'Timeline Options',
+    help: 'The timeline frame rate: the grid edits snap to and the output frame rate. Accepts ntsc, ntsc_film, pal, film, N, N/D or a decimal.',
+    implemented: true,
+    target: 'frameRate',
+  },
+  later('--sample-rate', ['-ar'], 'Timeline Options', 'NAT', 'The timeline audio sample rate, e.g. 48000 or 48kHz.'),
+  later('--resolution', ['-res'], 'Timeline Options', 'WIDTH,HEIGHT', 'The timeline width and height.'),
+  later('--background', ['-b', '-bg'], 'Timeline Options', 'COLOR', 'The background as a solid RGB colour.'),
+
+  // ── URL Download Options ──
+  later('--yt-dlp-location', [], 'URL Download Options', 'PATH', 'Path to the yt-dlp program used for URL inputs.'),
+  later('--output-format', [], 'URL Download Options', 'TEMPLATE', "yt-dlp's output file template (its --output)."),
+  later('--yt-dlp-extras', [], 'URL Download Options', 'CMD', 'Extra arguments for yt-dlp, in quotes.'),
+  // Present in auto-editor 30, gone in later builds; kept so that old commands get a clear answer.
+  later('--download-format', [], 'URL Download Options', 'FORMAT', "yt-dlp's download format (its --format).", {
+    hidden: true,
+  }),
+
+  // ── Display Options ──
+  {
+    name: '--progress',
+    aliases: [],
+    value: { kind: 'choice', choices: PROGRESS_STYLES },
+    metavar: 'PROGRESS',
+    defaultNote: 'modern on a terminal, none otherwise',
+    group: 'Display Options',
+    help: 'The progress bar style: modern, classic, ascii, machine or none.',
+    implemented: true,
+    target: 'progress',
+  },
+  {
+    name: '--debug',
+    aliases: [],
+    value: FLAG,
+    metavar: '',
+    group: 'Display Options',
+    help: 'Show debugging messages and values.',
+    implemented: true,
+    target: 'debug',
+  },
+  {
+    name: '--quiet',
+    aliases: ['-q'],
+    value: FLAG,
+    metavar: '',
+    group: 'Display Options',
+    help: 'Display less output.',
+    implemented: true,
+    target: 'quiet',
+  },
+  later('--stats', ['--preview'], 'Display Options', '', 'Print how the input would be cut, then stop.'),
+
+  // ── Container Settings ──
+  later('-vn', [], 'Container Settings', '', 'Leave out video streams.'),
+  later('-an', [], 'Container Settings', '', 'Leave out audio streams.'),
+  later('-sn', [], 'Container Settings', '', 'Leave out subtitle streams.'),
+  later('-dn', [], 'Container Settings', '', 'Leave out data streams.'),
+  later('--faststart', [], 'Container Settings', '', 'Put the MP4/MOV index first (movflags +faststart), good for the web.'),
+  later('--no-faststart', [], 'Container Settings', '', 'Do not move the MP4/MOV index; faster for large files.'),
+  later('--fragmented', [], 'Container Settings', '', 'Write fragmented MP4/MOV, playable before it is complete.'),
+  later('--no-fragmented', [], 'Container Settings', '', 'Write ordinary, unfragmented MP4/MOV.'),
+
+  // ── Video Rendering ──
+  later('--video-codec', ['-c:v', '-vcodec'], 'Video Rendering', 'ENCODER', 'The video encoder for the output.'),
+  later('--video-bitrate', ['-b:v'], 'Video Rendering', 'BITRATE', 'Video bits per second, e.g. 5M.'),
+  later('-crf', [], 'Video Rendering', 'NUM', 'Constant rate factor for quality-based encoding; lower is better.', {
+    value: { kind: 'integer', min: 0, max: 63 },
+  }),
+  later('--gop', ['-g'], 'Video Rendering', 'NUM', 'The most frames between two keyframes.', {
+    value: { kind: 'integer', min: 1 },
+  }),
+  later('-vprofile', ['-profile:v'], 'Video Rendering', 'PROFILE', 'The video profile, e.g. high, main or baseline for h264.'),
+  later('--preset', ['-preset'], 'Video Rendering', 'PRESET', "The video encoder's preset, e.g. ultrafast, medium, slow."),
+  later('--pix-fmt', ['-pix_fmt'], 'Video Rendering', 'FMT', 'The output pixel format, e.g. yuv420p.'),
+  later('--scale', [], 'Video Rendering', 'NUM', "Scale the output video's resolution by NUM."),
+  later('--no-seek', [], 'Video Rendering', '', 'Decode straight through instead of seeking (for debugging desync).'),
+  later('--no-partial-lossless', [], 'Video Rendering', '', 'Re-encode every frame instead of copying untouched GOPs.'),
+
+  // ── Audio Rendering ──
+  later('--audio-codec', ['-c:a', '-acodec'], 'Audio Rendering', 'ENCODER', 'The audio encoder for the output.'),
+  later('--audio-layout', ['-layout'], 'Audio Rendering', 'LAYOUT', 'The audio channel layout of the output, e.g. mono, stereo.'),
+  later('--audio-bitrate', ['-b:a'], 'Audio Rendering', 'BITRATE', 'Audio bits per second, e.g. 192k.'),
+  later('--mix-audio-streams', [], 'Audio Rendering', '', 'Mix all audio streams into one.'),
+  later('--audio-normalize', ['-anorm'], 'Audio Rendering', 'NORM-TYPE', 'Normalise loudness (ebu or peak) just before writing.'),
+
+  // ── Miscellaneous ──
+  {
+    name: '--no-cache',
+    aliases: [],
+    value: FLAG,
+    metavar: '',
+    group: 'Miscellaneous',
+    help: 'Neither read nor write analysis cache files.',
+    implemented: true,
+    target: 'noCache',
+  },
+  later('--open', [], 'Miscellaneous', '', 'Open the output file when done.'),
+  later('--no-open', [], 'Miscellaneous', '', 'Do not open the output file when done (the default).'),
+  later('--license-key', ['-k'], 'Miscellaneous', 'KEY', "auto-editor's license key; tacet needs none."),
+  // Present in auto-editor 30, gone in later builds.
+  later('--temp-dir', [], 'Miscellaneous', 'PATH', 'Where to put temporary files.', { hidden: true }),
+  {
+    name: '--version',
+    aliases: ['-V', '-v'],
+    value: FLAG,
+    metavar: '',
+    group: 'Miscellaneous',
+    help: "Print tacet's version and exit.",
+    implemented: true,
+    target: 'version',
+  },
+  {
+    name: '--help',
+    aliases: ['-h'],
+    value: FLAG,
+    metavar: '',
+    group: 'Miscellaneous',
+    help: 'Show this help and exit; after an option (--margin --help), show help for that option.',
+    implemented: true,
+    target: 'help',
+  },
+];
+
+const byName = new Map<string, OptionDef>();
+for (const def of OPTIONS) {
+  for (const spelling of [def.name, ...def.aliases]) {
+    // A duplicate spelling would make parsing depend on table order: fail at load, in every test run.
+    if (byName.has(spelling)) throw new Error(`duplicate option spelling in table: ${spelling}`);
+    byName.set(spelling, def);
+  }
+}
+
+/** The definition for an exact spelling (`--margin`, `-m`, `-c:v`), or undefined. */
+export function findOption(spelling: string): OptionDef | undefined {
+  return byName.get(spelling);
+}
+
+/** Every spelling of every option, canonical names first (so suggestions prefer them). */
+export function allSpellings(): string[] {
+  return [...OPTIONS.map((d) => d.name), ...OPTIONS.flatMap((d) => d.aliases)];
+}
+
+/** The defaults of an edit run, taken from the table so that help and parser cannot disagree. */
+export function defaultEditOptions(): EditCliOptions {
+  const options: EditCliOptions = {
+    edit: '',
+    margin: '',
+    smooth: '',
+    export: null,
+    output: null,
+    frameRate: null,
+    noCache: false,
+    progress: null,
+    debug: false,
+    quiet: false,
+  };
+  for (const def of OPTIONS) {
+    if (def.target === 'edit' || def.target === 'margin' || def.target === 'smooth') {
+      if (def.default === undefined) throw new Error(`${def.name} needs a default in the option table`);
+      options[def.target] = def.default;
+    }
+  }
+  return options;
+}
+
+/**
+ * The progress style to use: the user's choice, else `modern` on a terminal and `none` otherwise
+ * (a bar redrawn with `\r` is noise in a log file or a pipe).
+ */
+export function resolveProgressStyle(choice: ProgressStyle | null, stderrIsTTY: boolean): ProgressStyle {
+  return choice ?? (stderrIsTTY ? 'modern' : 'none');
+}
