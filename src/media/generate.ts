@@ -12,7 +12,8 @@ import type { Rational } from '../timeline/rational.js';
 export interface GenerateSpec {
   /** Seconds. */
   duration: number;
-  video?: { width: number; height: number; rate: Rational; source?: string };
+  /** `filters` are appended to the source (e.g. a geq that paints the frame number). */
+  video?: { width: number; height: number; rate: Rational; source?: string; filters?: string };
   audio?: {
     sampleRate: number;
     layout: 'mono' | 'stereo';
@@ -64,7 +65,9 @@ export async function generateMedia(path: string, spec: GenerateSpec): Promise<v
     out.begin();
     if (vSpec && videoSink) {
       const src = vSpec.source ?? 'testsrc2';
-      const graph = `${src}=size=${vSpec.width}x${vSpec.height}:rate=${vSpec.rate.num}/${vSpec.rate.den}:duration=${spec.duration}`;
+      const graph =
+        `${src}=size=${vSpec.width}x${vSpec.height}:rate=${vSpec.rate.num}/${vSpec.rate.den}:duration=${spec.duration}` +
+        (vSpec.filters ? `,${vSpec.filters}` : '');
       const dec = await StreamDecoder.open(graph, 'video', 0, { inputFormat: 'lavfi' });
       try {
         let n = 0;

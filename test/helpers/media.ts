@@ -95,3 +95,30 @@ export async function peakBetween(path: string, from: number, to: number): Promi
   }
   return peak;
 }
+
+/** Mean luma of every decoded video frame, in order (for frame-accuracy checks). */
+export async function meanLumas(path: string): Promise<number[]> {
+  const dec = await StreamDecoder.open(path, 'video', 0);
+  const out: number[] = [];
+  try {
+    for (let f = dec.next(); f; f = dec.next()) {
+      const plane = f.data?.[0];
+      const stride = f.linesize[0];
+      if (!plane) throw new Error('frame without data');
+      let sum = 0;
+      for (let y = 0; y < f.height; y++) for (let x = 0; x < f.width; x++) sum += plane[y * stride + x];
+      out.push(sum / (f.width * f.height));
+    }
+  } finally {
+    dec.close();
+  }
+  return out;
+}
+
+/** A generated video whose frame n has luma 16 + 3·(n mod 64): the frame number can be read back. */
+export const FRAME_NUMBER_FILTER = "geq=lum='16+3*mod(N\\,64)':cb=128:cr=128";
+
+/** Reads back the frame number (mod 64) painted by FRAME_NUMBER_FILTER. */
+export function frameNumberOf(luma: number): number {
+  return Math.round((luma - 16) / 3);
+}

@@ -1,0 +1,110 @@
+// The renderer on hand-made timelines: every output frame is the right source frame (frame
+// numbers painted into the picture are read back), audio has the exact sample count, long cuts
+// are skipped by seeking, and failures leave no partial file.
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { probe } from '../../src/media/probe.js';
+import { generateMedia } from '../../src/media/generate.js';
+import { frameToSample, renderTimeline } from '../../src/render/render.js';
+import type { Clip, Timeline } from '../../src/timeline/model.js';
+import { rational, type Rational } from '../../src/timeline/rational.js';
+import { FRAME_NUMBER_FILTER, frameNumberOf, meanLumas, measure, tempDir } from '../helpers/media.js';
+
+let tmp: ReturnType<typeof tempDir>;
+before(() => (tmp = tempDir()));
+after(() => tmp.cleanup());
+
+function timeline(src: string, tb: Rational, ranges: Array<[number, number]>, sampleRate: number, layout = 'stereo'): Timeline {
+  const clips: Clip[] = [];
+  let start = 0;
+  for (const [a, b] of ranges) {
+    clips.push({ src, start, dur: b - a, offset: a, speed: 1, stream: 0, volume: 1 });
+    start += b - a;
+  }
+  return { tb, background: '#000000', resolution: [96, 64], sampleRate, layout, langs: ['und'], v: [clips], a: [clips] };
+}
+
+async function numbered(name: string, seconds: number, rate: Rational, sampleRate: number, gop?: number): Promise<string> {
+  const path = join(tmp.dir, name);
+  await generateMedia(path, {
+    duration: seconds,
+    video: { width: 96, height: 64, rate, source: 'color', filters: FRAME_NUMBER_FILTER },
+    audio: { sampleRate, layout: 'stereo', bursts: [[0.5, 1]] },
+    videoOptions: { preset: 'ultrafast', ...(gop ? { g: String(gop) } : {}) },
+  });
+  return path;
+}
+
+for (const [label, rate, sampleRate] of [
+  ['30/1', rational(30, 1), 48000],
+  ['30000/1001', rational(30000, 1001), 44100],
+] as const) {
+  test(`every output frame is the source frame the timeline names (${label}), clips in any order`, async () => {
+    const src = await numbered(`numbered-${label.replace('/', '_')}.mp4`, 8, rate, sampleRate);
+    const info = await probe(src);
+    // Forward cuts, a backward jump (needs a seek back), a one-frame clip, the last frames.
+    const ranges: Array<[number, number]> = [
+      [0, 10],
+      [40, 75],
+      [20, 30],
+      [100, 101],
+      [200, 239],
+    ];
+    const tl = timeline(src, rate, ranges, sampleRate);
+    const out = join(tmp.dir, `out-${label.replace('/', '_')}.mp4`);
+    const report = await renderTimeline(tl, new Map([[src, info]]), { output: out });
+    const lumas = await meanLumas(out);
+    const expected = ranges.flatMap(([a, b]) => Array.from({ length: b - a }, (_, i) => (a + i) % 64));
+    assert.equal(lumas.length, expected.length);
+    assert.deepEqual(lumas.map(frameNumberOf), expected);
+    assert.equal(report.skippedPackets, 0);
+    const m = await measure(out);
+    const total = expected.length;
+    // Audio: exactly the samples of the timeline's frames (AAC may pad the last packet; the
+    // decoder trims it with the container's edit list).
+    assert.equal(m.audioSamples, frameToSample(total, sampleRate, rate));
+  });
+}
+
+test('a long cut is skipped by seeking, not decoded', async () => {
+  const rate = rational(30, 1);
+  const src = await numbered('long.mp4', 60, rate, 48000, 30);
+  const info = await probe(src);
+  const ranges: Array<[number, number]> = [
+    [0, 30],
+    [1500, 1530],
+  ];
+  const out = join(tmp.dir, 'long-out.mp4');
+  const report = await renderTimeline(timeline(src, rate, ranges, 48000), new Map([[src, info]]), { output: out });
+  assert.ok(report.seeks >= 1, 'seeked');
+  assert.ok(report.decodedFrames < 200, `decoded ${report.decodedFrames} of 1800 frames`);
+  const lumas = await meanLumas(out);
+  assert.deepEqual(
+    lumas.map(frameNumberOf),
+    [...Array.from({ length: 30 }, (_, i) => i % 64), ...Array.from({ length: 30 }, (_, i) => (1500 + i) % 64)],
+  );
+});
+
+test('a failed render leaves neither the output nor a temporary file', async () => {
+  const rate = rational(30, 1);
+  const src = await numbered('fail.mp4', 2, rate, 48000);
+  const info = await probe(src);
+  const dir = join(tmp.dir, 'failing');
+  const out = join(tmp.dir, 'fail-out.mp4');
+  writeFileSync(join(tmp.dir, 'marker'), '');
+  const tl = timeline(src, rate, [[0, 30]], 48000);
+  tl.v[0][0].stream = 3; // no such stream: fails after the output was opened
+  await assert.rejects(renderTimeline(tl, new Map([[src, info]]), { output: out }), /video stream 3/);
+  assert.equal(existsSync(out), false);
+  assert.deepEqual(readdirSync(tmp.dir).filter((f) => f.includes('.partial')), []);
+  void dir;
+});
+
+test('output equal to the input is refused', async () => {
+  const rate = rational(30, 1);
+  const src = await numbered('same.mp4', 1, rate, 48000);
+  const info = await probe(src);
+  await assert.rejects(renderTimeline(timeline(src, rate, [[0, 10]], 48000), new Map([[src, info]]), { output: src }), /same file as the input/);
+});
