@@ -124,8 +124,9 @@ export async function runEdit(opts: EditOptions): Promise<EditResult> {
   }
 
   if (kind !== 'render') {
+    // auto-editor ends the file without a newline but echoes one on stdout; so do we.
     const text = writeTimelineJson(timeline, kind);
-    if (opts.output === '-') return { output: null, stdout: text, timeline, outputFrames: timelineLength(timeline), inputFrames };
+    if (opts.output === '-') return { output: null, stdout: `${text}\n`, timeline, outputFrames: timelineLength(timeline), inputFrames };
     const out = opts.output ?? defaultOutputPath(outputBase, kind);
     checkOutputPath(out, [...sources.keys(), ...(input ? [input] : [])]);
     writeAtomically(out, text);
@@ -133,6 +134,8 @@ export async function runEdit(opts: EditOptions): Promise<EditResult> {
   }
 
   let out = opts.output ?? defaultOutputPath(isTimelineInput ? (sources.keys().next().value as string) : outputBase, kind);
+  checkOutputPath(out, [...sources.keys()]);
+  // `-o name` without an extension takes the input's, as auto-editor does.
   if (extname(out) === '') out += extname(sources.keys().next().value as string);
   if (input) checkOutputPath(out, [input]);
   await renderTimeline(timeline, sources, {
