@@ -53,6 +53,12 @@ function measureTacet(path: string): Sample {
   return JSON.parse(out.trim().split('\n').pop()!);
 }
 
+function measureRender(path: string): Sample {
+  const out = join(dataDir, `render-out-${process.pid}.m4a`);
+  const text = execFileSync(process.execPath, [join(here, 'render-one.js'), path, out], { encoding: 'utf8' });
+  return JSON.parse(text.trim().split('\n').pop()!);
+}
+
 function measureFfmpeg(path: string): Sample {
   // GNU time is not always installed: measure with a Node wrapper that reads the child's rusage.
   const t0 = performance.now();
@@ -66,10 +72,12 @@ const fmt = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
 
 console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`);
 console.log(`runs per measurement: ${runs} (medians)\n`);
+const withRender = !process.argv.includes('--no-render');
 const ffmpeg = hasFfmpeg();
 if (!ffmpeg) console.log('ffmpeg not on PATH: baseline skipped (apt-get install ffmpeg)\n');
 console.log('| input | size | tacet analysis wall (s) | cpu (s) | peak RSS (MB) | ffmpeg decode wall (s) | ratio tacet/ffmpeg |');
 console.log('|---|---|---|---|---|---|---|');
+const renders: Array<{ h: number; sample: Sample }> = [];
 for (const h of hours) {
   const path = await ensureInput(h);
   const t: Sample[] = [];
@@ -84,5 +92,14 @@ for (const h of hours) {
   console.log(
     `| ${h} h stereo AAC 48 kHz | ${size} | ${fmt(tw)} | ${fmt(median(t.map((s) => s.cpu)))} | ${fmt(Math.max(...t.map((s) => s.maxRssMB)), 0)} | ${fmt(fw)} | ${fmt(tw / fw)} |`,
   );
+  if (withRender) renders.push({ h, sample: measureRender(path) });
+}
+if (renders.length) {
+  console.log('\nFull edit (analysis + cut + AAC re-encode of the kept audio), one run each:\n');
+  console.log('| input | wall (s) | cpu (s) | peak RSS (MB) | output frames |');
+  console.log('|---|---|---|---|---|');
+  for (const { h, sample } of renders) {
+    console.log(`| ${h} h stereo AAC 48 kHz | ${fmt(sample.wall)} | ${fmt(sample.cpu)} | ${fmt(sample.maxRssMB, 0)} | ${(sample as Sample & { frames: number }).frames} |`);
+  }
 }
 process.exit(0);

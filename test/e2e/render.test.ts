@@ -108,3 +108,32 @@ test('output equal to the input is refused', async () => {
   const info = await probe(src);
   await assert.rejects(renderTimeline(timeline(src, rate, [[0, 10]], 48000), new Map([[src, info]]), { output: src }), /same file as the input/);
 });
+
+test('joins between cut parts of a tone have no click (short fades at cut edges)', async () => {
+  const rate = rational(30, 1);
+  const src = join(tmp.dir, 'tone.wav');
+  await generateMedia(src, { duration: 3, audio: { sampleRate: 48000, layout: 'mono', expr: '0.5*sin(2*PI*440*t)' } });
+  const info = await probe(src);
+  // 7 frames = 11200 samples is not a whole number of 440 Hz periods: the phases do not meet.
+  const tl = timeline(src, rate, [[0, 20], [27, 50], [61, 80]], 48000, 'mono');
+  tl.v = [];
+  tl.resolution = [1920, 1080];
+  const out = join(tmp.dir, 'tone-out.wav');
+  await renderTimeline(tl, new Map([[src, info]]), { output: out });
+  const { AudioReader } = await import('../../src/media/audio-reader.js');
+  const reader = await AudioReader.open(out, 0, { format: 'flt', chunkSamples: 1 << 20 });
+  let prev = 0;
+  let maxStep = 0;
+  let samples = 0;
+  for (let c = reader.read(); c; c = reader.read()) {
+    for (let i = 0; i < c.samples; i++) {
+      maxStep = Math.max(maxStep, Math.abs(c.data[i] - prev));
+      prev = c.data[i];
+    }
+    samples += c.samples;
+  }
+  reader.close();
+  assert.equal(samples, frameToSample(62, 48000, rate));
+  // The tone itself never moves more than 2π·440/48000·0.5 ≈ 0.029 per sample; a hard join would.
+  assert.ok(maxStep < 0.04, `largest sample step ${maxStep}`);
+});
