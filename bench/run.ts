@@ -7,6 +7,7 @@ import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateMedia } from '../src/media/generate.js';
+import { remux } from '../src/media/remux.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -26,6 +27,17 @@ function median(xs: number[]): number {
 
 function hasFfmpeg(): boolean {
   return spawnSync('ffmpeg', ['-version'], { stdio: 'ignore' }).status === 0;
+}
+
+const containers = arg('--containers', 'mka,m4a').split(',');
+
+/** The same AAC packets in another container (no re-encode): Matroska has no per-packet index. */
+async function ensureContainer(h: number, ext: string): Promise<string> {
+  const m4a = await ensureInput(h);
+  if (ext === 'm4a') return m4a;
+  const path = join(dataDir, `talk-${h}h-stereo-aac.${ext}`);
+  if (!existsSync(path)) await remux(m4a, path);
+  return path;
 }
 
 async function ensureInput(h: number): Promise<string> {
@@ -59,13 +71,19 @@ function measureRender(path: string): Sample {
   return JSON.parse(text.trim().split('\n').pop()!);
 }
 
+const gnuTime = existsSync('/usr/bin/time');
+
 function measureFfmpeg(path: string): Sample {
-  // GNU time is not always installed: measure with a Node wrapper that reads the child's rusage.
+  // GNU time (apt-get install time), when present, reports FFmpeg's peak RSS and CPU time.
+  const args = ['-v', 'error', '-nostdin', '-i', path, '-map', '0:a', '-f', 'null', '-'];
   const t0 = performance.now();
-  const r = spawnSync('ffmpeg', ['-v', 'error', '-nostdin', '-i', path, '-map', '0:a', '-f', 'null', '-'], { stdio: 'ignore' });
+  const r = gnuTime
+    ? spawnSync('/usr/bin/time', ['-f', 'tacet-bench %M %U %S', 'ffmpeg', ...args], { encoding: 'utf8' })
+    : spawnSync('ffmpeg', args, { encoding: 'utf8' });
   const wall = (performance.now() - t0) / 1000;
-  if (r.status !== 0) throw new Error('ffmpeg failed');
-  return { wall, cpu: NaN, maxRssMB: NaN };
+  if (r.status !== 0) throw new Error(`ffmpeg failed: ${r.stderr}`);
+  const m = /tacet-bench (\d+) ([\d.]+) ([\d.]+)/.exec(r.stderr ?? '');
+  return m ? { wall, cpu: Number(m[2]) + Number(m[3]), maxRssMB: Number(m[1]) / 1024 } : { wall, cpu: NaN, maxRssMB: NaN };
 }
 
 const fmt = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
@@ -75,11 +93,12 @@ console.log(`runs per measurement: ${runs} (medians)\n`);
 const withRender = !process.argv.includes('--no-render');
 const ffmpeg = hasFfmpeg();
 if (!ffmpeg) console.log('ffmpeg not on PATH: baseline skipped (apt-get install ffmpeg)\n');
-console.log('| input | size | tacet analysis wall (s) | cpu (s) | peak RSS (MB) | ffmpeg decode wall (s) | ratio tacet/ffmpeg |');
-console.log('|---|---|---|---|---|---|---|');
-const renders: Array<{ h: number; sample: Sample }> = [];
-for (const h of hours) {
-  const path = await ensureInput(h);
+console.log('| input | size | tacet analysis wall (s) | cpu (s) | peak RSS (MB) | ffmpeg decode wall (s) | ffmpeg cpu (s) | ffmpeg peak RSS (MB) | wall ratio tacet/ffmpeg |');
+console.log('|---|---|---|---|---|---|---|---|---|');
+const renders: Array<{ h: string; sample: Sample }> = [];
+const peaks = new Map<string, number>();
+for (const ext of containers) for (const h of hours) {
+  const path = await ensureContainer(h, ext);
   const t: Sample[] = [];
   const f: Sample[] = [];
   for (let i = 0; i < runs; i++) {
@@ -89,17 +108,27 @@ for (const h of hours) {
   const tw = median(t.map((s) => s.wall));
   const fw = ffmpeg ? median(f.map((s) => s.wall)) : NaN;
   const size = `${(statSync(path).size / 2 ** 20).toFixed(0)} MiB`;
+  const peak = Math.max(...t.map((s) => s.maxRssMB));
+  peaks.set(`${ext}:${h}`, peak);
   console.log(
-    `| ${h} h stereo AAC 48 kHz | ${size} | ${fmt(tw)} | ${fmt(median(t.map((s) => s.cpu)))} | ${fmt(Math.max(...t.map((s) => s.maxRssMB)), 0)} | ${fmt(fw)} | ${fmt(tw / fw)} |`,
+    `| ${h} h stereo AAC 48 kHz .${ext} | ${size} | ${fmt(tw)} | ${fmt(median(t.map((s) => s.cpu)))} | ${fmt(Math.max(...t.map((s) => s.maxRssMB)), 0)} | ${fmt(fw)} | ${fmt(ffmpeg ? median(f.map((s) => s.cpu)) : NaN)} | ${fmt(ffmpeg ? Math.max(...f.map((s) => s.maxRssMB)) : NaN, 0)} | ${fmt(tw / fw)} |`,
   );
-  if (withRender) renders.push({ h, sample: measureRender(path) });
+  if (withRender) renders.push({ h: `${h} h .${ext}`, sample: measureRender(path) });
+}
+console.log('');
+for (const ext of containers) {
+  const one = peaks.get(`${ext}:1`);
+  const six = peaks.get(`${ext}:6`);
+  if (one && six) {
+    console.log(`.${ext}: peak RSS 6 h / 1 h = ${fmt(six / one)} (${fmt(six, 0)} MB vs ${fmt(one, 0)} MB)`);
+  }
 }
 if (renders.length) {
   console.log('\nFull edit (analysis + cut + AAC re-encode of the kept audio), one run each:\n');
   console.log('| input | wall (s) | cpu (s) | peak RSS (MB) | output frames |');
   console.log('|---|---|---|---|---|');
   for (const { h, sample } of renders) {
-    console.log(`| ${h} h stereo AAC 48 kHz | ${fmt(sample.wall)} | ${fmt(sample.cpu)} | ${fmt(sample.maxRssMB, 0)} | ${(sample as Sample & { frames: number }).frames} |`);
+    console.log(`| ${h} stereo AAC 48 kHz | ${fmt(sample.wall)} | ${fmt(sample.cpu)} | ${fmt(sample.maxRssMB, 0)} | ${(sample as Sample & { frames: number }).frames} |`);
   }
 }
 process.exit(0);
