@@ -120,10 +120,28 @@ export interface AudioClipPlan {
 }
 
 /**
- * Writes samples [from, to) of a clip (offsets within the clip) to `sink`, with short linear fades
- * at edges that meet a cut, so joined waveforms do not click. Fades are placed relative to the
- * whole clip, so a clip can be written in several pieces.
+ * Applies a clip's gain and its short linear fades (at edges that meet a cut, so joined waveforms
+ * do not click) to `samples` samples that start at `offset` within the clip. Returns `data` itself
+ * when nothing changes, else a modified copy.
  */
+export function shapeClipAudio(data: Float32Array, samples: number, offset: number, clip: AudioClipPlan, fadeSamples: number, ch: number): Float32Array {
+  const count = clip.count;
+  const fade = Math.min(fadeSamples, Math.floor(count / 2));
+  const needsFade = fade > 0 && ((clip.fadeIn && offset < fade) || (clip.fadeOut && offset + samples > count - fade));
+  if (!needsFade && clip.gain === 1) return data;
+  const out = data.slice(0, samples * ch);
+  for (let i = 0; i < samples; i++) {
+    const k = offset + i;
+    let g = clip.gain;
+    if (clip.fadeIn && k < fade) g *= (k + 0.5) / fade;
+    if (clip.fadeOut && k >= count - fade) g *= (count - k - 0.5) / fade;
+    if (g === 1) continue;
+    for (let c = 0; c < ch; c++) out[i * ch + c] *= g;
+  }
+  return out;
+}
+
+/** Writes samples [from, to) of a normal-speed clip (offsets within the clip) to `sink`. */
 export function writeClipAudio(
   source: AudioSource,
   sink: AudioSink,
@@ -133,24 +151,7 @@ export function writeClipAudio(
   fadeSamples: number,
 ): void {
   const ch = source.channels;
-  const count = clip.count;
-  const fade = Math.min(fadeSamples, Math.floor(count / 2));
   source.copyRange(clip.srcStart + from, to - from, (data, samples, rangeOffset) => {
-    const offset = from + rangeOffset;
-    const needsFade = fade > 0 && ((clip.fadeIn && offset < fade) || (clip.fadeOut && offset + samples > count - fade));
-    if (!needsFade && clip.gain === 1) {
-      sink.write(data, samples);
-      return;
-    }
-    const out = data.slice(0, samples * ch);
-    for (let i = 0; i < samples; i++) {
-      const k = offset + i;
-      let g = clip.gain;
-      if (clip.fadeIn && k < fade) g *= (k + 0.5) / fade;
-      if (clip.fadeOut && k >= count - fade) g *= (count - k - 0.5) / fade;
-      if (g === 1) continue;
-      for (let c = 0; c < ch; c++) out[i * ch + c] *= g;
-    }
-    sink.write(out, samples);
+    sink.write(shapeClipAudio(data, samples, from + rangeOffset, clip, fadeSamples, ch), samples);
   });
 }

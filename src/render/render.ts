@@ -7,7 +7,9 @@ import { OutputFile, type AudioSink, type VideoSink } from '../media/output.js';
 import type { MediaInfo } from '../media/types.js';
 import { timelineLength, type Clip, type Timeline } from '../timeline/model.js';
 import { toNumber } from '../timeline/rational.js';
-import { AudioSource, writeClipAudio, type AudioClipPlan } from './audio-source.js';
+import { AudioSource, shapeClipAudio, writeClipAudio, type AudioClipPlan } from './audio-source.js';
+import { layoutFromName } from '../media/layout.js';
+import { StretchedClip } from './stretch.js';
 import { VideoSource } from './video-source.js';
 
 /** Fade length at cut edges: long enough to remove clicks, too short to hear. */
@@ -64,11 +66,6 @@ export async function renderTimeline(tl: Timeline, sources: Map<string, MediaInf
   const first = sources.values().next().value as MediaInfo | undefined;
   if (!first) throw new UserError('the timeline has no source media');
   checkOutputPath(output, [...sources.keys()]);
-  for (const layer of tl.a) {
-    for (const clip of layer) {
-      if (clip.speed !== 1) throw new UserError('rendering speed changes is not supported by tacet yet (only cut and keep)');
-    }
-  }
 
   const codecs = chooseEncoders(ext, first.video[0]?.codec ?? null, first.audio[0]?.codec ?? null);
   const videoLayer = codecs.video && tl.v.length > 0 && first.video.length > 0 ? tl.v[0] : null;
@@ -209,8 +206,10 @@ function roundAway(x: number): number {
 /** Writes one audio layer: exact sample ranges per clip, silence in gaps, fades at cuts. */
 class AudioLayerWriter {
   private readonly clips: Clip[];
-  private readonly plans: AudioClipPlan[];
+  private readonly plans: Array<AudioClipPlan & { srcCount: number }>;
   private ci = 0;
+  /** The speed-changed clip being written, kept across blocks. */
+  private stretched: { index: number; clip: StretchedClip } | null = null;
   /** Output samples written so far. */
   private pos = 0;
   private readonly sourceByKey = new Map<string, AudioSource>();
@@ -232,8 +231,10 @@ class AudioLayerWriter {
       const srcEnd = srcFrame + clip.dur * clip.speed;
       const joinsPrev = prev && prev.src === clip.src && prev.stream === clip.stream && prev.offset * prev.speed + prev.dur * prev.speed === srcFrame;
       const joinsNext = next && next.src === clip.src && next.stream === clip.stream && next.offset * next.speed === srcEnd;
+      const srcStart = frameToSample(srcFrame, sr, tl.tb);
       return {
-        srcStart: frameToSample(srcFrame, sr, tl.tb),
+        srcStart,
+        srcCount: frameToSample(srcEnd, sr, tl.tb) - srcStart,
         count: frameToSample(clip.start + clip.dur, sr, tl.tb) - frameToSample(clip.start, sr, tl.tb),
         fadeIn: srcFrame > 0 && !joinsPrev,
         fadeOut: !joinsNext && !(next === undefined && this.isSourceEnd(clip, srcEnd)),
@@ -280,7 +281,24 @@ class AudioLayerWriter {
       const plan = this.plans[this.ci];
       const from = this.pos - clipStart;
       const to = Math.min(plan.count, end - clipStart);
-      writeClipAudio(await this.source(clip), this.sink, plan, from, to, this.fade);
+      const source = await this.source(clip);
+      const varispeed = (clip as Clip & { varispeed?: number }).varispeed ?? 1;
+      if (clip.speed === 1 && varispeed === 1) {
+        writeClipAudio(source, this.sink, plan, from, to, this.fade);
+      } else {
+        if (this.stretched?.index !== this.ci) {
+          this.stretched?.clip.close();
+          const layout = layoutFromName(this.tl.layout);
+          const sc = new StretchedClip(source, plan.srcStart, plan.srcCount, plan.count, this.tl.sampleRate, layout, clip.speed, varispeed);
+          this.stretched = { index: this.ci, clip: sc };
+        }
+        const data = this.stretched.clip.read(to - from);
+        this.sink.write(shapeClipAudio(data, to - from, from, plan, this.fade, source.channels), to - from);
+        if (to === plan.count) {
+          this.stretched.clip.close();
+          this.stretched = null;
+        }
+      }
       this.pos += to - from;
     }
   }

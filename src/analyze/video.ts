@@ -1,0 +1,133 @@
+import { StreamDecoder } from '../media/decoder.js';
+import { FilterPipe } from '../media/filter.js';
+import { yieldToLoop } from '../media/av.js';
+import type { Rational } from '../timeline/rational.js';
+import { LevelBuffer, type AnalysisProgress } from './audio.js';
+import { toUnorm16 } from './unorm16.js';
+
+/** A gray picture handed to a per-frame measure: `width` bytes per row, rows `stride` apart. */
+export interface GrayPlane {
+  data: Uint8Array;
+  width: number;
+  height: number;
+  stride: number;
+}
+
+/** Parameters of a per-frame video measure. */
+export interface VideoMeasure {
+  /** FFmpeg filters from the decoded frame to a gray picture (after a `pixel_aspect=1/1` source). */
+  chain: string;
+  /** The measure of one filtered frame in [0, 1]. */
+  measure(plane: GrayPlane): number;
+}
+
+export interface VideoAnalysisResult {
+  levels: Uint16Array;
+  /** Seconds of video decoded (end of the last frame). */
+  seconds: number;
+  skipped: number;
+}
+
+/**
+ * Runs a per-frame measure over one video stream, placing values on the timeline grid as
+ * auto-editor does: a frame's index is round(pts × tb); with `prev` starting at −1 the value is
+ * emitted `index − prev` times (a gap takes the value of the frame that ends it); a frame whose
+ * index is already filled is dropped (the measure still sees it); nothing after the last frame.
+ */
+export async function analyzeVideo(
+  path: string,
+  stream: number,
+  tb: Rational,
+  m: VideoMeasure,
+  onProgress?: AnalysisProgress,
+  signal?: AbortSignal,
+): Promise<VideoAnalysisResult> {
+  const dec = await StreamDecoder.open(path, 'video', stream, { threads: 0 });
+  let pipe: FilterPipe | null = null;
+  try {
+    const st = dec.stream;
+    const total = st.duration > 0n ? (Number(st.duration) * st.timeBase.num) / st.timeBase.den : Number(dec.fmt.duration) / 1e6;
+    const rate = tb.num / tb.den;
+    const levels = new LevelBuffer(Math.ceil(Math.max(total, 1) * rate) + 2);
+    let prev = -1;
+    let lastSeconds = 0;
+    let lastYield = performance.now();
+    for (let f = dec.next(); f; f = dec.next()) {
+      const sec = dec.frameSeconds(f) ?? lastSeconds;
+      lastSeconds = sec;
+      pipe ??= FilterPipe.create(
+        { kind: 'video', width: f.width, height: f.height, pixelFormat: f.format, timeBase: dec.timeBase, sar: { num: 1, den: 1 } },
+        m.chain,
+      );
+      pipe.push(f);
+      for (let g = pipe.pull(); g; g = pipe.pull()) {
+        const buf = g.data?.[0];
+        if (!buf) continue;
+        const value = m.measure({ data: buf, width: g.width, height: g.height, stride: g.linesize[0] });
+        const index = Math.round(sec * rate);
+        if (index > prev) {
+          const u = toUnorm16(value);
+          for (let k = prev; k < index; k++) levels.push(u);
+          prev = index;
+        }
+      }
+      const now = performance.now();
+      if (now - lastYield > 50) {
+        lastYield = now;
+        onProgress?.(sec, total);
+        await yieldToLoop();
+        if (signal?.aborted) throw signal.reason;
+      }
+    }
+    onProgress?.(total, total);
+    return { levels: levels.finish(), seconds: lastSeconds, skipped: dec.skipped };
+  } finally {
+    pipe?.close();
+    dec.close();
+  }
+}
+
+/** Motion: the share of gray bytes that differ at all from the previous frame's (first frame 0). */
+export function motionMeasure(width: number, blur: number, region: [number, number, number, number] | null): VideoMeasure {
+  // Two buffers swapped every frame: the current gray picture and the previous one.
+  let prev: Uint8Array | null = null;
+  let spare: Uint8Array | null = null;
+  const parts: string[] = [];
+  if (region) {
+    const [x, y, w, h] = region;
+    // Region fractions become pixels on the decoded frame, before scaling.
+    parts.push(`crop=w=round(iw*${w}):h=round(ih*${h}):x=round(iw*${x}):y=round(ih*${y})`);
+  }
+  parts.push(`scale=${width}:-1`, 'format=gray', `gblur=sigma=${blur}`);
+  return {
+    chain: parts.join(','),
+    measure({ data, width: w, height: h, stride }) {
+      const size = w * h;
+      const cur: Uint8Array = spare && spare.length === size ? spare : new Uint8Array(size);
+      for (let y = 0; y < h; y++) cur.set(data.subarray(y * stride, y * stride + w), y * w);
+      const before = prev;
+      spare = before;
+      prev = cur;
+      if (!before || before.length !== size) return 0;
+      let changed = 0;
+      for (let i = 0; i < size; i++) if (cur[i] !== before[i]) changed++;
+      return changed / size;
+    },
+  };
+}
+
+/** Blackdetect: the share of pixels whose luma is at most round(pixelBlack × 255). */
+export function blackMeasure(pixelBlack: number): VideoMeasure {
+  const limit = Math.round(pixelBlack * 255);
+  return {
+    chain: 'format=gray',
+    measure({ data, width: w, height: h, stride }) {
+      let black = 0;
+      for (let y = 0; y < h; y++) {
+        const row = y * stride;
+        for (let x = 0; x < w; x++) if (data[row + x] <= limit) black++;
+      }
+      return black / (w * h);
+    },
+  };
+}
