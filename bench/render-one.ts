@@ -7,7 +7,9 @@ const t0 = performance.now();
 const cpu0 = process.cpuUsage();
 const r = await runEdit({
   input,
-  edit: 'audio',
+  edits: [{ label: 1, expr: 'audio' }],
+  whens: [],
+  ranges: [],
   margin: '0.2s',
   smooth: '0.2s,0.1s',
   frameRate: null,

@@ -52,7 +52,10 @@ async function runEditCommand(inputs: string[], o: EditCliOptions): Promise<numb
     const result = await runEdit({
       input: inputs[0] ?? null,
       stdinTimeline,
-      edit: o.edit,
+      edits: o.edits,
+      whens: o.whens,
+      ranges: o.ranges,
+      stats: o.stats,
       margin: o.margin,
       smooth: o.smooth,
       frameRate: o.frameRate,
@@ -75,6 +78,7 @@ async function runEditCommand(inputs: string[], o: EditCliOptions): Promise<numb
     if (stage) progress.end();
     if (result.stdout !== null) process.stdout.write(result.stdout);
     const log = result.stdout !== null ? process.stderr : process.stdout;
+    if (o.stats) return 0;
     if (!o.quiet) {
       if (result.output && result.inputFrames !== null) {
         log.write(`${inputs[0]}: kept ${result.outputFrames} of ${result.inputFrames} frames -> ${result.output}\n`);

@@ -9,6 +9,7 @@
  * Names follow auto-editor's CLI table (src/cli.nim). The canonical name is the one auto-editor's
  * own reference page shows as the heading (the last name in its list); the others are aliases.
  */
+import type { RangeKind } from '../edit/plan.js';
 
 /** Help groups, in the order auto-editor prints them. */
 export const OPTION_GROUPS = [
@@ -47,8 +48,19 @@ export type ValueSpec =
 
 /** The parsed options of an edit run (the default command: `tacet FILE... [OPTIONS]`). */
 export interface EditCliOptions {
-  /** `--edit` expression, raw (default `audio`). */
-  edit: string;
+  /**
+   * `--edit` (label 1) and `--edit:N`/`-e:N`, raw, in command-line order; empty means the default
+   * (`audio` for label 1). The same shape as the core's EditRequest.edits.
+   */
+  edits: Array<{ label: number; expr: string }>;
+  /**
+   * `--when-inactive`/`--when-silent`/`-w:0` (label 0), `--when-active`/`--when-normal`/`-w:1`
+   * (label 1), `--when:N`/`-w:N`, raw actions in command-line order. The deprecated
+   * `--silent-speed`/`--video-speed` arrive here too, already turned into action text (label 0/1).
+   */
+  whens: Array<{ label: number; actions: string }>;
+  /** `--cut`/`--cut-out`, `--keep`/`--add-in`, `--set-speed`, `--set-action`: raw, in order given. */
+  ranges: Array<{ kind: RangeKind; text: string }>;
   /** `--margin`, raw `LENGTH[,LENGTH]` (default `0.2s`); needs the timebase, so the core parses it. */
   margin: string;
   /** `--smooth`, raw `MINCUT[,MINCLIP]` (default `0.2s,0.1s`). */
@@ -67,11 +79,14 @@ export interface EditCliOptions {
   debug: boolean;
   /** `--quiet`: less output. */
   quiet: boolean;
+  /** `--stats`/`--preview`: print how the input would be cut, and write nothing. */
+  stats: boolean;
 }
 
 /**
  * What an implemented option does when given:
- * - a field of EditCliOptions it sets (last occurrence wins, as in auto-editor);
+ * - a field of EditCliOptions it sets (last occurrence wins, as in auto-editor), or, for `edits`,
+ *   `whens` and `ranges`, appends to (every occurrence counts, in order);
  * - `help` / `version`: switch the whole command.
  */
 export type OptionTarget = keyof EditCliOptions | 'help' | 'version';
@@ -100,6 +115,12 @@ export interface OptionDef {
   readonly hidden?: boolean;
   /** Where an implemented option's value goes. */
   readonly target?: OptionTarget;
+  /** For `edits` and `whens`: the label class it sets (a `:N` suffix on the spelling overrides it). */
+  readonly label?: number;
+  /** For `ranges`: which kind of range the value is. */
+  readonly rangeKind?: RangeKind;
+  /** For `whens`: the value is a plain speed (`--silent-speed 2`), turned into action text. */
+  readonly speedValue?: boolean;
 }
 
 const FLAG: ValueSpec = { kind: 'flag' };
@@ -137,15 +158,37 @@ export const OPTIONS: readonly OptionDef[] = [
     metavar: 'METHOD',
     default: 'audio',
     group: 'Editing Options',
-    help: 'The expression that decides which parts are active (kept), e.g. audio:threshold=4%, motion, (or audio motion).',
+    help:
+      'The expression that decides which parts are active (kept): audio, motion, blackdetect, subtitle (or regex), word, none, all, combined with or, and, xor, not; e.g. audio:threshold=4%, (or audio motion:0.03). --edit:N (-e:N, N from 2 to 255) marks further label classes; where they overlap, the higher label wins.',
     implemented: true,
-    target: 'edit',
+    target: 'edits',
+    label: 1,
   },
-  later('--when-active', ['-w:1', '--when-normal'], 'Editing Options', 'ACTION',
-    'What to do with active sections (as decided by --edit).', { default: 'nil' }),
-  later('--when-inactive', ['-w:0', '--when-silent'], 'Editing Options', 'ACTION',
-    'What to do with inactive sections: cut, nil, speed:N, varispeed:N, volume:N, chained with commas.',
-    { default: 'cut' }),
+  {
+    name: '--when-active',
+    aliases: ['-w:1', '--when-normal'],
+    value: TEXT,
+    metavar: 'ACTION',
+    default: 'nil',
+    group: 'Editing Options',
+    help: 'What to do with active sections (as decided by --edit). --when:N (-w:N) does the same for label N, whose default is nil.',
+    implemented: true,
+    target: 'whens',
+    label: 1,
+  },
+  {
+    name: '--when-inactive',
+    aliases: ['-w:0', '--when-silent'],
+    value: TEXT,
+    metavar: 'ACTION',
+    default: 'cut',
+    group: 'Editing Options',
+    help:
+      'What to do with inactive sections: nil (keep), cut, speed:N (faster or slower, pitch kept), varispeed:N (pitch follows, 0.2 to 100), volume:N, chained with commas, e.g. speed:2,volume:0.5.',
+    implemented: true,
+    target: 'whens',
+    label: 0,
+  },
   {
     name: '--margin',
     aliases: ['-m'],
@@ -181,18 +224,88 @@ export const OPTIONS: readonly OptionDef[] = [
     implemented: true,
     target: 'output',
   },
-  later('--cut', ['--cut-out'], 'Editing Options', 'START,STOP', 'Always cut this range.'),
-  later('--keep', ['--add-in'], 'Editing Options', 'START,STOP', 'Always keep this range as is, whatever --edit decided.'),
-  later('--set-speed-for-range', ['--set-speed'], 'Editing Options', 'SPEED,START,STOP',
-    'Play this range at SPEED, whatever --edit decided.'),
-  later('--set-action', [], 'Editing Options', 'ACTION,START,STOP',
-    'Apply ACTION to this range, whatever --edit decided, e.g. speed:1.5,30sec,end.'),
-  later('--silent-speed', [], 'Editing Options', 'NUM',
-    'Deprecated: speed of inactive sections (99999 = cut). Use --when-inactive.', { hidden: true }),
-  later('--video-speed', [], 'Editing Options', 'NUM',
-    'Deprecated: speed of active sections. Use --when-active.', { hidden: true }),
-  later('--when:N', ['-w:N'], 'Editing Options', 'ACTION',
-    'What to do with sections of label N (labels come from --edit:N).', { hidden: true }),
+  {
+    name: '--cut',
+    aliases: ['--cut-out'],
+    value: TEXT,
+    metavar: 'START,STOP',
+    group: 'Editing Options',
+    help:
+      'Always cut this range. Times are frames, or with a unit (5s, 1.5min); start and end name the ends; negative times count back from the end, e.g. -5s,end. Give the option again for more ranges; later ranges win where they overlap.',
+    implemented: true,
+    target: 'ranges',
+    rangeKind: 'cut',
+  },
+  {
+    name: '--keep',
+    aliases: ['--add-in'],
+    value: TEXT,
+    metavar: 'START,STOP',
+    group: 'Editing Options',
+    help: 'Always keep this range as is (action nil), whatever --edit decided.',
+    implemented: true,
+    target: 'ranges',
+    rangeKind: 'keep',
+  },
+  {
+    name: '--set-speed-for-range',
+    aliases: ['--set-speed'],
+    value: TEXT,
+    metavar: 'SPEED,START,STOP',
+    group: 'Editing Options',
+    help: 'Play this range at SPEED (N or N%; 0 or less, or 99999 and more, cuts it), whatever --edit decided.',
+    implemented: true,
+    target: 'ranges',
+    rangeKind: 'set-speed',
+  },
+  {
+    name: '--set-action',
+    aliases: [],
+    value: TEXT,
+    metavar: 'ACTION,START,STOP',
+    group: 'Editing Options',
+    help: 'Apply ACTION to this range, whatever --edit decided, e.g. speed:1.5,30sec,end or speed:2,volume:0.5,0,10s.',
+    implemented: true,
+    target: 'ranges',
+    rangeKind: 'set-action',
+  },
+  {
+    name: '--silent-speed',
+    aliases: [],
+    value: TEXT,
+    metavar: 'NUM',
+    group: 'Editing Options',
+    help: 'Deprecated: speed of inactive sections (99999 = cut); the same as --when-inactive speed:NUM.',
+    implemented: true,
+    hidden: true,
+    target: 'whens',
+    label: 0,
+    speedValue: true,
+  },
+  {
+    name: '--video-speed',
+    aliases: [],
+    value: TEXT,
+    metavar: 'NUM',
+    group: 'Editing Options',
+    help: 'Deprecated: speed of active sections; the same as --when-active speed:NUM.',
+    implemented: true,
+    hidden: true,
+    target: 'whens',
+    label: 1,
+    speedValue: true,
+  },
+  {
+    name: '--when:N',
+    aliases: ['-w:N'],
+    value: TEXT,
+    metavar: 'ACTION',
+    group: 'Editing Options',
+    help: 'What to do with sections of label N (labels come from --edit:N; default nil).',
+    implemented: true,
+    hidden: true,
+    target: 'whens',
+  },
   later('--export-to-premiere', ['-exp'], 'Editing Options', '', 'Shortcut for --export premiere.', { hidden: true }),
   later('--export-to-resolve', ['-exr'], 'Editing Options', '', 'Shortcut for --export resolve.', { hidden: true }),
   later('--export-to-final-cut-pro', ['-exf'], 'Editing Options', '', 'Shortcut for --export final-cut-pro.', {
@@ -269,7 +382,16 @@ export const OPTIONS: readonly OptionDef[] = [
     implemented: true,
     target: 'quiet',
   },
-  later('--stats', ['--preview'], 'Display Options', '', 'Print how the input would be cut, then stop.'),
+  {
+    name: '--stats',
+    aliases: ['--preview'],
+    value: FLAG,
+    metavar: '',
+    group: 'Display Options',
+    help: 'Print how the input would be cut (lengths, clips, cuts), then stop without writing anything.',
+    implemented: true,
+    target: 'stats',
+  },
 
   // ── Container Settings ──
   later('-vn', [], 'Container Settings', '', 'Leave out video streams.'),
@@ -364,7 +486,9 @@ export function allSpellings(): string[] {
 /** The defaults of an edit run, taken from the table so that help and parser cannot disagree. */
 export function defaultEditOptions(): EditCliOptions {
   const options: EditCliOptions = {
-    edit: '',
+    edits: [],
+    whens: [],
+    ranges: [],
     margin: '',
     smooth: '',
     export: null,
@@ -374,9 +498,10 @@ export function defaultEditOptions(): EditCliOptions {
     progress: null,
     debug: false,
     quiet: false,
+    stats: false,
   };
   for (const def of OPTIONS) {
-    if (def.target === 'edit' || def.target === 'margin' || def.target === 'smooth') {
+    if (def.target === 'margin' || def.target === 'smooth') {
       if (def.default === undefined) throw new Error(`${def.name} needs a default in the option table`);
       options[def.target] = def.default;
     }

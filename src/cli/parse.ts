@@ -10,10 +10,14 @@
  *   is missing and we say so, rather than swallowing the next option.
  * - A token starting with `-` that is not a value is an option; unknown ones get a suggestion.
  *   `-` alone and `-<digit>…` are inputs.
- * - Given twice, the last occurrence wins (auto-editor overwrites its field).
+ * - Given twice, the last occurrence wins (auto-editor overwrites its field); `--edit:N`, `--when:N`
+ *   and the range options instead collect every occurrence in order, and the core resolves them
+ *   (a later value for the same label wins; later ranges win where they overlap).
+ * - One value per occurrence: `--cut 1s,2s 5s,6s` makes `5s,6s` an input, as in auto-editor.
  * - `-h`/`--help` anywhere shows help; right after an option (`--margin --help`) it shows that
  *   option's help. `--version` is acted on after the whole line parsed cleanly, as in auto-editor.
- * - `--edit:N`/`-e:N` and `--when:N`/`-w:N` carry a label 0–255 (`--edit:1` is plain `--edit`).
+ * - `--edit:N`/`-e:N` and `--when:N`/`-w:N` carry a label 0–255 (`--edit:1` is plain `--edit`,
+ *   `--edit:0` is refused, `--when:0`/`--when:1` are `--when-inactive`/`--when-active`).
  */
 import { UserError } from '../errors.js';
 import {
@@ -25,6 +29,7 @@ import {
   type ProgressStyle,
 } from './options.js';
 import { didYouMean } from './suggest.js';
+import { speedToActionText } from '../edit/actions.js';
 
 /** What the command line asks for. */
 export type CliCommand =
@@ -38,8 +43,8 @@ export type { EditCliOptions } from './options.js';
 interface Resolved {
   def: OptionDef;
   spelling: string;
-  /** For labelled spellings auto-editor treats as their own feature (`--edit:3`), the refusal reason. */
-  unsupportedNote?: string;
+  /** The label class of a labelled spelling (`--edit:3`, `-w:0`); else the definition's own. */
+  label?: number;
 }
 
 const LABELLED = /^(--edit|-e|--when|-w):(.*)$/;
@@ -87,19 +92,20 @@ function resolveLabelled(spelling: string): Resolved | undefined {
     if (label === 0) {
       throw new UserError(`${spelling} is invalid: label 0 means inactive; use --when:0 to act on inactive sections.`);
     }
-    if (label === 1) return { def: mustFind('--edit'), spelling };
-    return { def: mustFind('--edit'), spelling, unsupportedNote: 'extra label classes' };
+    return { def: mustFind('--edit'), spelling, label };
   }
-  if (label === 0) return { def: mustFind('--when-inactive'), spelling };
-  if (label === 1) return { def: mustFind('--when-active'), spelling };
-  return { def: mustFind('--when:N'), spelling };
+  // --when:0 and --when:1 are the named options; their table entries carry the same label.
+  if (label === 0) return { def: mustFind('--when-inactive'), spelling, label };
+  if (label === 1) return { def: mustFind('--when-active'), spelling, label };
+  return { def: mustFind('--when:N'), spelling, label };
 }
 
 function resolve(spelling: string): Resolved {
-  const def = findOption(spelling);
-  if (def !== undefined) return { def, spelling };
+  // Labelled spellings first: the table's `--when:N` placeholder is not itself a valid spelling.
   const labelled = resolveLabelled(spelling);
   if (labelled !== undefined) return labelled;
+  const def = findOption(spelling);
+  if (def !== undefined) return { def, spelling };
   const suggestion = didYouMean(spelling, allSpellings());
   throw new UserError(`Unknown option ${spelling}${suggestion === null ? '.' : `; did you mean ${suggestion}?`}`);
 }
@@ -129,15 +135,30 @@ function checkValue(resolved: Resolved, value: string): void {
   }
 }
 
-function assign(options: EditCliOptions, def: OptionDef, value: string | true): void {
+function assign(options: EditCliOptions, resolved: Resolved, value: string | true): void {
+  const { def, spelling } = resolved;
   switch (def.target) {
-    case 'edit':
     case 'margin':
     case 'smooth':
     case 'export':
     case 'output':
     case 'frameRate':
       options[def.target] = value as string;
+      return;
+    case 'edits':
+      options.edits.push({ label: resolved.label ?? def.label ?? 1, expr: value as string });
+      return;
+    case 'whens': {
+      const label = resolved.label ?? def.label;
+      if (label === undefined) throw new Error(`${def.name} has no label`);
+      // The deprecated speed options are auto-editor's -w:0/-w:1 with a speed action.
+      const actions = def.speedValue ? speedToActionText(value as string, spelling) : (value as string);
+      options.whens.push({ label, actions });
+      return;
+    }
+    case 'ranges':
+      if (def.rangeKind === undefined) throw new Error(`${def.name} has no range kind`);
+      options.ranges.push({ kind: def.rangeKind, text: value as string });
       return;
     case 'progress':
       // checkValue has already limited the value to the declared choices.
@@ -146,6 +167,7 @@ function assign(options: EditCliOptions, def: OptionDef, value: string | true): 
     case 'noCache':
     case 'debug':
     case 'quiet':
+    case 'stats':
       options[def.target] = true;
       return;
     case 'help':
@@ -186,17 +208,16 @@ export function parseCli(argv: readonly string[]): CliCommand {
       return { kind: 'help', topic: previousFlag };
     }
 
-    if (!def.implemented || resolved.unsupportedNote !== undefined) {
+    if (!def.implemented) {
       // `--video-codec --help` explains the option instead of refusing it.
       if (inlineValue === undefined && isHelpToken(argv[i + 1])) return { kind: 'help', topic: def.name };
-      const what = resolved.unsupportedNote === undefined ? describe(spelling, def) : `${spelling} (${resolved.unsupportedNote})`;
-      throw new UserError(`${what} is not supported by tacet yet.`);
+      throw new UserError(`${describe(spelling, def)} is not supported by tacet yet.`);
     }
 
     if (def.value.kind === 'flag') {
       if (inlineValue !== undefined) throw new UserError(`${spelling} is a flag and takes no value.`);
       if (def.target === 'version') wantVersion = true;
-      else assign(options, def, true);
+      else assign(options, resolved, true);
       previousFlag = def.name;
       continue;
     }
@@ -213,7 +234,7 @@ export function parseCli(argv: readonly string[]): CliCommand {
       i++;
     }
     checkValue(resolved, value);
-    assign(options, def, value);
+    assign(options, resolved, value);
     previousFlag = null;
   }
 

@@ -35,27 +35,52 @@ const UNIT_FACTOR: ReadonlyMap<string, number> = new Map([
 ]);
 
 /**
- * Parses a time value into integer frames at `tb`: a bare integer is frames; with a unit it is
- * first rounded to whole milliseconds (half away from zero), then converted to frames
- * truncating toward zero, in the same float64 steps as auto-editor 31 (`toTb`). Negative
- * values come back negative.
+ * A time value parsed without a timebase: whole frames, or whole milliseconds (auto-editor keeps a
+ * time with a unit as rounded milliseconds until the timebase is known).
  */
-export function parseTime(text: string, tb: Rational): number {
+export type TimeValue = { readonly unit: 'frames'; readonly value: number } | { readonly unit: 'ms'; readonly value: number };
+
+/**
+ * Parses a time value without converting it: a bare integer is frames; with a unit it is rounded
+ * to whole milliseconds (half away from zero). Every syntax error is found here, so callers can
+ * check values before the timebase is known (it is only known after probing).
+ */
+export function parseTimeValue(text: string): TimeValue {
   const trimmed = text.trim();
   const { value, unit } = splitNumberUnit(trimmed, 'time value');
   if (unit === '') {
     if (!Number.isInteger(value)) {
       throw new UserError(`invalid time value "${text}": a number without a unit must be a whole number of frames`);
     }
-    return checkSafe(value + 0, text); // + 0 turns "-0" into 0
+    return { unit: 'frames', value: checkSafe(value + 0, text) }; // + 0 turns "-0" into 0
   }
   const factor = UNIT_FACTOR.get(unit);
   if (factor === undefined) {
     throw new UserError(`invalid time value "${text}": unknown unit "${unit}" (use s, sec, min or hour, or no unit for frames)`);
   }
-  const ms = roundHalfAway(value * 1000 * factor);
+  return { unit: 'ms', value: checkSafe(roundHalfAway(value * 1000 * factor) + 0, text) };
+}
+
+/**
+ * Converts a parsed time value to integer frames at `tb`: frames stay as they are; milliseconds
+ * become frames truncating toward zero, in the same float64 steps as auto-editor 31 (`toTb`).
+ */
+export function timeValueToFrames(time: TimeValue, tb: Rational): number {
+  if (time.unit === 'frames') return time.value;
   // auto-editor converts with Nim's int(), which truncates: 0.2s at 30000/1001 is 5 frames, not 6.
-  return checkSafe(Math.trunc((ms / 1000) * (tb.num / tb.den)) + 0, text);
+  const frames = Math.trunc((time.value / 1000) * (tb.num / tb.den)) + 0;
+  if (!Number.isSafeInteger(frames)) throw new UserError(`invalid time value: ${time.value} ms is too large`);
+  return frames;
+}
+
+/**
+ * Parses a time value into integer frames at `tb`: a bare integer is frames; with a unit it is
+ * first rounded to whole milliseconds (half away from zero), then converted to frames
+ * truncating toward zero, in the same float64 steps as auto-editor 31 (`toTb`). Negative
+ * values come back negative.
+ */
+export function parseTime(text: string, tb: Rational): number {
+  return timeValueToFrames(parseTimeValue(text), tb);
 }
 
 function checkSafe(frames: number, text: string): number {

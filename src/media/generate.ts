@@ -66,7 +66,7 @@ export async function generateMedia(path: string, spec: GenerateSpec): Promise<v
     if (vSpec && videoSink) {
       const src = vSpec.source ?? 'testsrc2';
       const graph =
-        `${src}=size=${vSpec.width}x${vSpec.height}:rate=${vSpec.rate.num}/${vSpec.rate.den}:duration=${spec.duration}` +
+        `${src}${src.includes('=') ? ':' : '='}size=${vSpec.width}x${vSpec.height}:rate=${vSpec.rate.num}/${vSpec.rate.den}:duration=${spec.duration}` +
         (vSpec.filters ? `,${vSpec.filters}` : '');
       const dec = await StreamDecoder.open(graph, 'video', 0, { inputFormat: 'lavfi' });
       try {

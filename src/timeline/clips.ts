@@ -45,8 +45,11 @@ export function clipBounds(start: number, end: number, speed: number): { offset:
   return { offset, dur };
 }
 
-/** What one label does, as returned by the `actions` callback of labelsToRuns. */
-export type LabelAction = { speed: number; volume: number } | 'cut';
+/**
+ * What one label does, as returned by the `actions` callback of labelsToRuns. `varispeed` is the
+ * part of `speed` whose pitch follows it (absent = 1).
+ */
+export type LabelAction = { speed: number; volume: number; varispeed?: number } | 'cut';
 
 /**
  * Splits per-frame labels (0 inactive, 1 active, 2..255 extra classes) into maximal runs of equal
@@ -71,7 +74,9 @@ export function labelsToRuns(labels: Uint8Array, actions: (label: number) => Lab
     if (i < labels.length && labels[i] === labels[start]) continue;
     const action = actionOf(labels[start]);
     if (action !== 'cut' && !isCutSpeed(action.speed)) {
-      runs.push({ start, end: i, speed: action.speed, volume: action.volume });
+      const run: Run = { start, end: i, speed: action.speed, volume: action.volume };
+      if (action.varispeed !== undefined) run.varispeed = action.varispeed;
+      runs.push(run);
     }
     start = i;
   }
@@ -99,7 +104,8 @@ function langOf(lang: string | null | undefined): string {
  * `tb`). Kept runs become clips laid end to end (clipBounds decides offset and duration; runs that
  * vanish are skipped, cut runs are skipped). Like auto-editor, the source's first video stream gets
  * one video layer (stream 0) and every audio stream gets an audio layer (stream i), all with the same
- * clips. Resolution comes from the first video stream (else 1920x1080), sample rate and layout from
+ * clips; a run's varispeed factor (when not 1) is carried to its clips. Resolution comes from the
+ * first video stream (else 1920x1080), sample rate and layout from
  * the first audio stream (else 48000 and stereo), languages from the streams ("und" when unknown).
  * The runs are also kept as `linear` so the timeline can be written as v1 or v2.
  * Throws UserError when nothing is left ("Timeline is empty"), as auto-editor does.
@@ -119,7 +125,10 @@ export function runsToTimeline(runs: Run[], info: MediaInfo, tb: Rational, opts:
     kept.push({ ...run });
     const bounds = clipBounds(run.start, run.end, run.speed);
     if (bounds === null) continue;
-    base.push({ src, start: position, dur: bounds.dur, offset: bounds.offset, speed: run.speed, volume: run.volume });
+    const clip: Omit<Clip, 'stream'> = { src, start: position, dur: bounds.dur, offset: bounds.offset, speed: run.speed, volume: run.volume };
+    // Only carried when it matters, so that plain timelines keep their plain shape.
+    if (run.varispeed !== undefined && run.varispeed !== 1) clip.varispeed = run.varispeed;
+    base.push(clip);
     position += bounds.dur;
   }
 

@@ -21,11 +21,15 @@ export type TimelineJsonVersion = 'v1' | 'v2' | 'v3';
 
 /**
  * A clip's `effects` list as auto-editor writes it: one action per non-default value, with the value
- * printed as the float32 auto-editor stores ("speed:2.0", "volume:0.5"). Empty means "nil".
+ * printed as the float32 auto-editor stores ("speed:2.0", "varispeed:1.5", "volume:0.5"). Empty
+ * means "nil". `speed` is the total speed; its varispeed part is written as its own action, and
+ * the rest (speed / varispeed, exact because both are products of float32 values) as `speed`.
  */
-function effectStrings(speed: number, volume: number): string[] {
+function effectStrings(speed: number, volume: number, varispeed = 1): string[] {
   const list: string[] = [];
-  if (speed !== 1) list.push(`speed:${formatNimFloat32(speed)}`);
+  const stretch = speed / varispeed;
+  if (stretch !== 1) list.push(`speed:${formatNimFloat32(stretch)}`);
+  if (varispeed !== 1) list.push(`varispeed:${formatNimFloat32(varispeed)}`);
   if (volume !== 1) list.push(`volume:${formatNimFloat32(volume)}`);
   return list;
 }
@@ -37,7 +41,7 @@ function langText(lang: string | undefined): string {
 
 function clipJson(c: Clip): JsonOut {
   const obj: { [key: string]: JsonOut } = { src: c.src, start: c.start, dur: c.dur, offset: c.offset, stream: c.stream };
-  const effects = effectStrings(c.speed, c.volume);
+  const effects = effectStrings(c.speed, c.volume, c.varispeed);
   if (effects.length > 0) obj.effects = effects;
   return obj;
 }
@@ -71,7 +75,15 @@ function v3Json(tl: Timeline): JsonOut {
 function sameClips(x: Clip[], y: Clip[]): boolean {
   return (
     x.length === y.length &&
-    x.every((c, i) => c.start === y[i].start && c.dur === y[i].dur && c.offset === y[i].offset && c.speed === y[i].speed && c.volume === y[i].volume)
+    x.every(
+      (c, i) =>
+        c.start === y[i].start &&
+        c.dur === y[i].dur &&
+        c.offset === y[i].offset &&
+        c.speed === y[i].speed &&
+        (c.varispeed ?? 1) === (y[i].varispeed ?? 1) &&
+        c.volume === y[i].volume,
+    )
   );
 }
 
@@ -146,7 +158,7 @@ function v2Json(tl: Timeline): JsonOut {
   for (const c of chunksOf(linear)) {
     let index = 0;
     if (c.run) {
-      const group = effectStrings(c.run.speed, c.run.volume);
+      const group = effectStrings(c.run.speed, c.run.volume, c.run.varispeed);
       const key = group.join(',');
       let found = indexOf.get(key);
       if (found === undefined) {
@@ -289,17 +301,19 @@ function describeRange(min: number, max: number): string {
   return `it must be between ${min} and ${max}`;
 }
 
-/** An effect group as tacet models it: cut, or a speed and volume (products of their actions). */
-type EffectGroup = 'cut' | { speed: number; volume: number };
+/** An effect group as tacet models it: cut, or a speed (varispeed included), varispeed and volume. */
+type EffectGroup = 'cut' | { speed: number; varispeed: number; volume: number };
 
 /**
  * Reads one effect group (a list of action strings). auto-editor stores action values as float32
- * and multiplies speeds as float64, so the same is done here. Actions tacet cannot render yet
- * (varispeed, zoom, invert...) are refused by name rather than silently dropped.
+ * and multiplies speeds as float64, so the same is done here; `varispeed` counts in the speed and is
+ * also kept apart, because its pitch follows the speed. Actions tacet cannot render yet (zoom,
+ * invert...) are refused by name rather than silently dropped.
  */
 function parseEffectGroup(r: Reader, list: JsonIn, label: string): EffectGroup {
   if (!Array.isArray(list)) r.fail(`${label} must be a list of action strings`);
   let speed = 1;
+  let varispeed = 1;
   let volume = 1;
   for (const item of list as JsonIn[]) {
     if (typeof item !== 'string') r.fail(`${label} must contain only strings, found ${JSON.stringify(item)}`);
@@ -310,16 +324,25 @@ function parseEffectGroup(r: Reader, list: JsonIn, label: string): EffectGroup {
     if (!m) r.fail(`${label} has the action "${action}", which tacet does not support yet`);
     const value = Number(m![2]);
     if (!Number.isFinite(value)) r.fail(`${label} has "${action}", whose value is not a number`);
-    if (m![1] === 'varispeed') r.fail(`${label} has "${action}": varispeed in timeline files is not supported yet`);
+    const stored = Math.fround(value);
     if (m![1] === 'speed') {
       if (!(value > 0 && value < CUT_SPEED)) r.fail(`${label} has "${action}": speed must be between 0 and 99999 (exclusive)`);
-      speed *= Math.fround(value);
+      speed *= stored;
+    } else if (m![1] === 'varispeed') {
+      if (!(stored >= 0.2 && stored <= 100)) r.fail(`${label} has "${action}": varispeed must be from 0.2 to 100`);
+      speed *= stored;
+      varispeed *= stored;
     } else {
       if (value < 0) r.fail(`${label} has "${action}": volume must be >= 0`);
-      volume *= Math.fround(value);
+      volume *= stored;
     }
   }
-  return { speed, volume };
+  return { speed, varispeed, volume };
+}
+
+/** A run (or clip) field for a varispeed factor: present only when it is not 1. */
+function varispeedField(varispeed: number): { varispeed?: number } {
+  return varispeed === 1 ? {} : { varispeed };
 }
 
 function readV1(doc: JsonObject, baseDir: string): TimelineRunsFile {
@@ -368,7 +391,9 @@ function readV2(doc: JsonObject, baseDir: string): TimelineRunsFile {
     if ((start as number) < previousEnd) r.fail(`${label} starts at ${start as number}, before the previous clip ends (${previousEnd})`);
     previousEnd = end as number;
     const group = groups[effect as number];
-    if (group !== 'cut') runs.push({ start: start as number, end: end as number, speed: group.speed, volume: group.volume });
+    if (group !== 'cut') {
+      runs.push({ start: start as number, end: end as number, speed: group.speed, volume: group.volume, ...varispeedField(group.varispeed) });
+    }
   });
   return { kind: 'runs', version: '2', source, tb, runs, length: previousEnd, sources: [source] };
 }
@@ -390,11 +415,11 @@ function readV3Clip(r: Reader, node: JsonIn, label: string): Clip | null {
   const dur = r.integer(obj, 'dur', `${label} "dur"`, 1, Number.MAX_SAFE_INTEGER);
   const offset = r.integer(obj, 'offset', `${label} "offset"`, 0, Number.MAX_SAFE_INTEGER);
   const stream = r.integer(obj, 'stream', `${label} "stream"`, 0, 1000, 0);
-  let group: EffectGroup = { speed: 1, volume: 1 };
+  let group: EffectGroup = { speed: 1, varispeed: 1, volume: 1 };
   if (obj.effects !== undefined && obj.effects !== null) group = parseEffectGroup(r, obj.effects, `${label} "effects"`);
   // A clip whose effect is "cut" plays nothing; its place on the timeline simply stays empty.
   if (group === 'cut') return null;
-  return { src, start, dur, offset, stream, speed: group.speed, volume: group.volume };
+  return { src, start, dur, offset, stream, speed: group.speed, volume: group.volume, ...varispeedField(group.varispeed) };
 }
 
 function readV3Layers(r: Reader, doc: JsonObject, key: 'v' | 'a'): Clip[][] {

@@ -14,8 +14,13 @@ export interface Clip {
   dur: number;
   /** Source position in speed-scaled frames. */
   offset: number;
-  /** Playback speed; 1 is normal. */
+  /** Playback speed; 1 is normal. Includes the varispeed factor (see `varispeed`). */
   speed: number;
+  /**
+   * The part of `speed` that comes from varispeed actions, whose pitch follows the speed
+   * (resampling); the rest (`speed / varispeed`) keeps the pitch (time stretching). Absent = 1.
+   */
+  varispeed?: number;
   /** Index among the source's streams of this kind (0 = its first video, or first audio, stream). */
   stream: number;
   /** Gain factor (1 = unchanged). */
@@ -76,6 +81,8 @@ export interface Run {
   speed: number;
   /** Gain factor (1 = unchanged). */
   volume: number;
+  /** The varispeed part of `speed` (pitch follows it); absent = 1. */
+  varispeed?: number;
 }
 
 /** Total length of a timeline in frames (end of its last clip on any layer). */

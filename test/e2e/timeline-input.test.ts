@@ -72,3 +72,21 @@ test('a malformed timeline or one pointing to a missing file fails with one clea
   assert.equal(r3.code, 1);
   assert.match(r3.stderr, /dur/);
 });
+
+test('-r sets the edit grid and the output frame rate; frames are chosen by nearest index', async () => {
+  const out = join(tmp.dir, 'rate25.mp4');
+  const r = await runCli([src, '--edit', 'none', '-r', '24', '-o', out, '--no-cache']);
+  assert.equal(r.code, 0, r.stderr);
+  const numbers = (await meanLumas(out)).map(frameNumberOf);
+  // 5 s at 24 fps = 120 frames; output frame n shows source frame round(n × 25 / 24).
+  assert.equal(numbers.length, 120);
+  assert.deepEqual(numbers, numbers.map((_, n) => Math.round((n * 25) / 24) % 64));
+  const m = await measure(out);
+  assert.ok(Math.abs(m.videoEnd - 5) < 1e-6, `video ends at ${m.videoEnd}`);
+});
+
+test('a decimal frame rate warns that 29.97 is not NTSC', async () => {
+  const r = await runCli([src, '--edit', 'none', '-r', '29.97', '--export', 'v3', '-o', '-', '--no-cache']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /warning: .*30000\/1001/);
+});

@@ -25,7 +25,9 @@ describe('parseCli defaults', () => {
     const { inputs, options } = edit(['in.mp4']);
     assert.deepEqual(inputs, ['in.mp4']);
     assert.deepEqual(options, {
-      edit: 'audio',
+      edits: [],
+      whens: [],
+      ranges: [],
       margin: '0.2s',
       smooth: '0.2s,0.1s',
       export: null,
@@ -35,6 +37,7 @@ describe('parseCli defaults', () => {
       progress: null,
       debug: false,
       quiet: false,
+      stats: false,
     });
   });
 
@@ -45,8 +48,6 @@ describe('parseCli defaults', () => {
 
 describe('parseCli value options and aliases', () => {
   const cases: Array<[string[], keyof EditCliOptions, string]> = [
-    [['--edit', 'motion'], 'edit', 'motion'],
-    [['-e', '(or audio motion)'], 'edit', '(or audio motion)'],
     [['--margin', '0.3s,1.5sec'], 'margin', '0.3s,1.5sec'],
     [['-m', '6'], 'margin', '6'],
     [['--smooth', '0'], 'smooth', '0'],
@@ -77,7 +78,7 @@ describe('parseCli value options and aliases', () => {
   it('accepts --opt=value and -o=value', () => {
     const { options } = edit(['--margin=0.5s', '-e=motion', '--export=premiere:name="a=b"', 'in.mp4']);
     assert.equal(options.margin, '0.5s');
-    assert.equal(options.edit, 'motion');
+    assert.deepEqual(options.edits, [{ label: 1, expr: 'motion' }]);
     // Only the first = separates name and value.
     assert.equal(options.export, 'premiere:name="a=b"');
   });
@@ -94,14 +95,13 @@ describe('parseCli value options and aliases', () => {
   });
 
   it('lets the last occurrence win, as auto-editor does', () => {
-    const { options } = edit(['-m', '1s', 'in.mp4', '--margin', '2s', '-e', 'motion', '--edit', 'audio']);
+    const { options } = edit(['-m', '1s', 'in.mp4', '--margin', '2s']);
     assert.equal(options.margin, '2s');
-    assert.equal(options.edit, 'audio');
   });
 
   it('treats --edit:1 and -e:1 as plain --edit', () => {
-    assert.equal(edit(['--edit:1', 'motion']).options.edit, 'motion');
-    assert.equal(edit(['-e:1=motion']).options.edit, 'motion');
+    assert.deepEqual(edit(['--edit:1', 'motion']).options.edits, [{ label: 1, expr: 'motion' }]);
+    assert.deepEqual(edit(['-e:1=motion']).options.edits, [{ label: 1, expr: 'motion' }]);
   });
 });
 
@@ -162,11 +162,9 @@ describe('parseCli errors', () => {
   it('refuses unimplemented options by name', () => {
     rejects(['in.mp4', '--video-codec', 'h264'], /^--video-codec is not supported by tacet yet\.$/);
     rejects(['-c:v', 'h264'], /^-c:v \(--video-codec\) is not supported by tacet yet\.$/);
-    rejects(['--cut-out', '0,5s'], /^--cut-out \(--cut\) is not supported by tacet yet\.$/);
     rejects(['-vn'], /^-vn is not supported by tacet yet\.$/);
-    rejects(['--silent-speed', '4'], /--silent-speed is not supported by tacet yet/);
     rejects(['-exp'], /-exp \(--export-to-premiere\) is not supported by tacet yet/);
-    rejects(['--stats=1'], /--stats is not supported by tacet yet/);
+    rejects(['--transition', 'dissolve:1s'], /^--transition is not supported by tacet yet\.$/);
   });
 
   it('refuses every unimplemented option in the table', () => {
@@ -175,14 +173,14 @@ describe('parseCli errors', () => {
     }
   });
 
-  it('handles labelled --edit:N and --when:N like auto-editor, refusing what is not built', () => {
-    rejects(['--edit:2', 'motion'], /^--edit:2 \(extra label classes\) is not supported by tacet yet\.$/);
+  it('checks the labels of --edit:N and --when:N like auto-editor', () => {
     rejects(['-e:0', 'audio'], /^-e:0 is invalid/);
-    rejects(['--when:0', 'cut'], /^--when:0 \(--when-inactive\) is not supported by tacet yet\.$/);
-    rejects(['-w:1', 'nil'], /^-w:1 \(--when-active\) is not supported by tacet yet\.$/);
-    rejects(['-w:7', 'cut'], /^-w:7 \(--when:N\) is not supported by tacet yet\.$/);
+    rejects(['--edit:0', 'audio'], /label 0 means inactive/);
     rejects(['--edit:x', 'audio'], /Invalid label in --edit:x/);
+    rejects(['--edit:', 'audio'], /Invalid label in --edit:/);
     rejects(['--when:256', 'cut'], /Invalid label in --when:256/);
+    rejects(['-w:-1', 'cut'], /Invalid label in -w:-1/);
+    rejects(['--when:N', 'cut'], /Invalid label in --when:N/);
   });
 
   it('names the option whose value is missing', () => {
@@ -237,8 +235,9 @@ describe('option table', () => {
   it('marks exactly the options tacet implements', () => {
     const implemented = OPTIONS.filter((d) => d.implemented).map((d) => d.name).sort();
     assert.deepEqual(implemented, [
-      '--debug', '--edit', '--export', '--frame-rate', '--help', '--margin', '--no-cache',
-      '--output', '--progress', '--quiet', '--smooth', '--version',
+      '--cut', '--debug', '--edit', '--export', '--frame-rate', '--help', '--keep', '--margin', '--no-cache',
+      '--output', '--progress', '--quiet', '--set-action', '--set-speed-for-range', '--silent-speed', '--smooth',
+      '--stats', '--version', '--video-speed', '--when-active', '--when-inactive', '--when:N',
     ]);
   });
 

@@ -59,13 +59,6 @@ for (const [source, expected] of parses) {
 }
 
 const errors: [string, string | RegExp][] = [
-  ['motion', 'edit method "motion" is not supported yet'],
-  ['motion:0.02,0,400', 'edit method "motion" is not supported yet'],
-  ['(or audio motion)', 'edit method "motion" is not supported yet'],
-  ['blackdetect', 'edit method "blackdetect" is not supported yet'],
-  ['subtitle:hello', 'edit method "subtitle" is not supported yet'],
-  ['regex:"a b"', 'edit method "regex" is not supported yet'],
-  ['word:um', 'edit method "word" is not supported yet'],
   ['foo', /^unknown edit method "foo"/],
   ['(or audio bar:1)', /^unknown edit method "bar"/],
   ['', /empty/],
@@ -105,6 +98,8 @@ for (const [source, message] of errors) {
 
 // ---------------------------------------------------------------------------------------------
 
+const audioOnly = (audio: number) => ({ audio, video: 0, subtitle: 0 });
+
 interface FakeContext extends EditContext {
   asked: AudioLevelRequest[];
 }
@@ -113,11 +108,16 @@ function fakeContext(len: number, streams: number[][]): FakeContext {
   const asked: AudioLevelRequest[] = [];
   return {
     len,
+    tb: { num: 30, den: 1 },
     audioStreamCount: streams.length,
     asked,
     levels(req) {
-      asked.push(req);
+      assert.equal(req.method, 'audio');
+      asked.push(req as AudioLevelRequest);
       return Uint16Array.from(streams[req.stream]!);
+    },
+    cues() {
+      throw new Error('no subtitles here');
     },
   };
 }
@@ -163,10 +163,10 @@ test('evaluateEdit passes stream and channel to the level source', () => {
   const ctx = fakeContext(0, [[0], [0], [0]]);
   evaluateEdit(parseEdit('(or audio:stream=1,channel=0 audio:0.5,all)'), ctx);
   assert.deepEqual(ctx.asked, [
-    { stream: 1, channel: 0 },
-    { stream: 0, channel: null },
-    { stream: 1, channel: null },
-    { stream: 2, channel: null },
+    { method: 'audio', stream: 1, channel: 0 },
+    { method: 'audio', stream: 0, channel: null },
+    { method: 'audio', stream: 1, channel: null },
+    { method: 'audio', stream: 2, channel: null },
   ]);
 });
 
@@ -180,24 +180,24 @@ test('evaluateEdit refuses a missing stream', () => {
 
 test('collectLevelRequests expands stream=all and removes duplicates', () => {
   const expr = parseEdit('(or audio:0.1 (not audio:stream=1) audio:stream=2,channel=1 (and audio:0.5,1 none))');
-  assert.deepEqual(collectLevelRequests(expr, 3), [
-    { stream: 0, channel: null },
-    { stream: 1, channel: null },
-    { stream: 2, channel: null },
-    { stream: 2, channel: 1 },
+  assert.deepEqual(collectLevelRequests(expr, audioOnly(3)), [
+    { method: 'audio', stream: 0, channel: null },
+    { method: 'audio', stream: 1, channel: null },
+    { method: 'audio', stream: 2, channel: null },
+    { method: 'audio', stream: 2, channel: 1 },
   ]);
 });
 
 test('collectLevelRequests needs no stream for constants', () => {
-  assert.deepEqual(collectLevelRequests(parseEdit('(or none (not all))'), 0), []);
+  assert.deepEqual(collectLevelRequests(parseEdit('(or none (not all))'), audioOnly(0)), []);
 });
 
 test('collectLevelRequests names the missing stream and the count', () => {
-  assert.throws(() => collectLevelRequests(parseEdit('(or audio:stream=0 audio:stream=3)'), 1), {
+  assert.throws(() => collectLevelRequests(parseEdit('(or audio:stream=0 audio:stream=3)'), audioOnly(1)), {
     name: 'UserError',
     message: 'audio stream 3 does not exist: the input has 1 audio stream (index 0)',
   });
-  assert.throws(() => collectLevelRequests(parseEdit('not audio'), 0), {
+  assert.throws(() => collectLevelRequests(parseEdit('not audio'), audioOnly(0)), {
     name: 'UserError',
     message: 'edit method "audio" needs an audio stream, but the input has none',
   });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseTime, parseRangeTime, parseTimePair } from '../../src/edit/time.js';
+import { parseTime, parseRangeTime, parseTimePair, parseTimeValue, timeValueToFrames } from '../../src/edit/time.js';
 import { parseThreshold } from '../../src/edit/threshold.js';
 import { toUnorm16 } from '../../src/analyze/unorm16.js';
 import { UserError } from '../../src/errors.js';
@@ -185,4 +185,15 @@ for (const [text, message] of badThresholds) {
 test('parseTime rejects values too large to count', () => {
   assert.throws(() => parseTime('9'.repeat(400) + 's', r30), /too large/);
   assert.throws(() => parseTime('9'.repeat(20), r30), /too large/);
+});
+
+test('parseTimeValue keeps a time without its timebase; timeValueToFrames converts it later', () => {
+  assert.deepEqual(parseTimeValue('30'), { unit: 'frames', value: 30 });
+  assert.deepEqual(parseTimeValue('-5secs'), { unit: 'ms', value: -5000 });
+  assert.deepEqual(parseTimeValue('1.0015s'), { unit: 'ms', value: 1002 });
+  assert.deepEqual(parseTimeValue('1.5min'), { unit: 'ms', value: 90000 });
+  assert.equal(timeValueToFrames(parseTimeValue('-5secs'), r30), -150);
+  assert.equal(timeValueToFrames(parseTimeValue('0.2s'), ntsc), 5);
+  assert.equal(timeValueToFrames(parseTimeValue('12'), ntsc), 12);
+  assert.throws(() => parseTimeValue('1.5'), /whole number of frames/);
 });

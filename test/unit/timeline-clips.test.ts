@@ -96,6 +96,14 @@ describe('labelsToRuns', () => {
     it(name, () => assert.deepEqual(labelsToRuns(Uint8Array.from(labels), actions), expected));
   }
 
+  it('carries a varispeed factor when the action has one', () => {
+    const runs = labelsToRuns(Uint8Array.from([1, 1, 2]), (label) => (label === 1 ? { speed: 3, volume: 1, varispeed: 1.5 } : { speed: 1, volume: 1 }));
+    assert.deepEqual(runs, [
+      { start: 0, end: 2, speed: 3, volume: 1, varispeed: 1.5 },
+      { start: 2, end: 3, speed: 1, volume: 1 },
+    ]);
+  });
+
   it('asks for each distinct label once', () => {
     const asked: number[] = [];
     labelsToRuns(Uint8Array.from([0, 1, 0, 1, 0, 255, 1]), (label) => {

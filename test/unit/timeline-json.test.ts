@@ -353,6 +353,42 @@ describe('readTimelineJson round trips', () => {
     assert.equal(clip.volume, Math.fround(0.3));
   });
 
+  it('reads varispeed into the speed and keeps it apart, so its pitch can follow', () => {
+    const doc = JSON.parse(V3_SAMPLE);
+    doc.v[0][1].effects = ['speed:2', 'varispeed:1.1', 'volume:0.5'];
+    doc.v[0][0].effects = ['varispeed:0.5'];
+    const { timeline } = readTimelineJson(JSON.stringify(doc), '/') as TimelineV3File;
+    assert.equal(timeline.v[0][1].speed, 2 * Math.fround(1.1));
+    assert.equal(timeline.v[0][1].varispeed, Math.fround(1.1));
+    assert.equal(timeline.v[0][1].volume, 0.5);
+    assert.equal(timeline.v[0][0].speed, 0.5);
+    assert.equal(timeline.v[0][0].varispeed, 0.5);
+    // Written back as the same actions.
+    const again = JSON.parse(writeTimelineJson(timeline, 'v3'));
+    assert.deepEqual(again.v[0][1].effects, ['speed:2.0', 'varispeed:1.1', 'volume:0.5']);
+    assert.deepEqual(again.v[0][0].effects, ['varispeed:0.5']);
+    assert.equal('varispeed' in timeline.a[0][0], false, 'no varispeed field when there is none');
+  });
+
+  it('carries a run\'s varispeed to its clips and to v2 effect groups', () => {
+    const tl = runsToTimeline(
+      [
+        { start: 0, end: 10, speed: 3, varispeed: 1.5, volume: 1 },
+        { start: 20, end: 30, speed: 1, varispeed: 1, volume: 1 },
+      ],
+      media(),
+      { num: 30, den: 1 },
+    );
+    assert.equal(tl.v[0][0].varispeed, 1.5);
+    assert.equal(tl.v[0][0].speed, 3);
+    assert.equal('varispeed' in tl.v[0][1], false);
+    assert.deepEqual(JSON.parse(writeTimelineJson(tl, 'v3')).a[0][0].effects, ['speed:2.0', 'varispeed:1.5']);
+    const v2 = JSON.parse(writeTimelineJson(tl, 'v2'));
+    assert.deepEqual(v2.effects, [['cut'], [], ['speed:2.0', 'varispeed:1.5']]);
+    const back = readTimelineJson(JSON.stringify(v2), '/') as TimelineRunsFile;
+    assert.deepEqual(back.runs[0], { start: 0, end: 10, speed: 3, varispeed: 1.5, volume: 1 });
+  });
+
   it('drops v3 clips whose effect is cut and accepts a numeric version', () => {
     const doc = JSON.parse(V3_SAMPLE);
     doc.version = 3;
@@ -391,7 +427,8 @@ describe('readTimelineJson validation', () => {
     ['negative stream', (d) => (d.a[0][0].stream = -1), /"stream" is -1/],
     ['effects not a list', (d) => (d.v[0][0].effects = 'speed:2'), /"effects" must be a list of action strings/],
     ['unknown action', (d) => (d.v[0][0].effects = ['zoom:2']), /"zoom:2", which tacet does not support yet/],
-    ['varispeed', (d) => (d.v[0][0].effects = ['varispeed:2']), /varispeed/],
+    ['varispeed too slow', (d) => (d.v[0][0].effects = ['varispeed:0.1']), /varispeed must be from 0\.2 to 100/],
+    ['varispeed too fast', (d) => (d.v[0][0].effects = ['varispeed:101']), /varispeed must be from 0\.2 to 100/],
     ['zero speed', (d) => (d.v[0][0].effects = ['speed:0']), /speed must be between 0 and 99999/],
     ['non-numeric speed', (d) => (d.v[0][0].effects = ['speed:fast']), /not a number/],
     ['transitions', (d) => (d.transitions = { v: [[{ kind: 'dissolve', at: 5, dur: 2 }]], a: [] }), /transitions are not supported/],
