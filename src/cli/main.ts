@@ -9,6 +9,7 @@ import { resolveProgressStyle } from './options.js';
 import { parseCli, type EditCliOptions } from './parse.js';
 import { Progress, formatFinished } from './progress.js';
 import { CancelledError, MediaError, UserError } from '../errors.js';
+import { SUBCOMMANDS, findSubcommand } from './commands.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -98,13 +99,27 @@ async function runEditCommand(inputs: string[], o: EditCliOptions): Promise<numb
 async function main(argv: string[]): Promise<number> {
   const debug = argv.includes('--debug');
   try {
+    const sub = findSubcommand(argv[0]);
+    if (sub) {
+      const controller = new AbortController();
+      const onSignal = () => controller.abort(new CancelledError('interrupted'));
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      try {
+        const mod = await sub.load();
+        return await mod.run(argv.slice(1), { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, signal: controller.signal });
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
+    }
     const cmd = parseCli(argv);
     switch (cmd.kind) {
       case 'version':
         process.stdout.write(`${version()}\n`);
         return 0;
       case 'help':
-        process.stdout.write(cmd.topic ? formatOptionHelp(cmd.topic) : formatHelp());
+        process.stdout.write(cmd.topic ? formatOptionHelp(cmd.topic) : formatHelp({ commands: SUBCOMMANDS.map((c) => ({ name: c.name, help: c.summary })) }));
         return 0;
       case 'edit':
         return await runEditCommand(cmd.inputs, cmd.options);
