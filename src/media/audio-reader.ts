@@ -22,6 +22,12 @@ export interface AudioReaderOptions {
   chunkSamples?: number;
   /** Demuxer to force (e.g. "lavfi" to read a generated source). */
   inputFormat?: string;
+  /**
+   * Count positions from the container's time zero (pts) instead of from the first decoded sample.
+   * Rendering uses this so that audio stays aligned with video (whose frames are placed by pts)
+   * when a stream starts late; analysis keeps auto-editor's first-sample counting.
+   */
+  absolute?: boolean;
 }
 
 /**
@@ -128,7 +134,7 @@ export class AudioReader<T extends Int16Array | Float32Array = Int16Array | Floa
     // time bases (Matroska's 1 ms) would otherwise make positions jitter by a few samples.
     if (this.needAnchor && pts !== -0x8000000000000000n) {
       const p = Number(pts);
-      if (this.firstPts === null) this.firstPts = p;
+      if (this.firstPts === null) this.firstPts = this.opts.absolute ? 0 : p;
       position = p - this.firstPts;
     }
     this.needAnchor = false;

@@ -19,7 +19,7 @@ export class AudioSource {
 
   /** Opens the `nth` audio stream of `path`, converting to `sampleRate` and `layout`. */
   static async open(path: string, nth: number, sampleRate: number, layout: string): Promise<AudioSource> {
-    const reader = await AudioReader.open(path, nth, { format: 'flt', sampleRate, layout, chunkSamples: 8192 });
+    const reader = await AudioReader.open(path, nth, { format: 'flt', sampleRate, layout, chunkSamples: 8192, absolute: true });
     return new AudioSource(reader);
   }
 
