@@ -30,6 +30,8 @@ export interface AudioEncodeSpec {
   layout: string;
   bitrate?: number;
   lang?: string | null;
+  /** Timestamp of the first sample, in samples (a stream that starts late); default 0. */
+  startSample?: number;
 }
 
 /** One encoder feeding one output stream; packets go straight to the muxer. */
@@ -182,7 +184,7 @@ export class AudioSink extends EncoderSink {
       format: c.AV_SAMPLE_FMT_FLT,
       sampleRate: this.spec.sampleRate,
       channelLayout: this.layout as never,
-      pts: BigInt(this.written),
+      pts: BigInt((this.spec.startSample ?? 0) + this.written),
       timeBase: { num: 1, den: this.spec.sampleRate },
     });
     this.written += samples;

@@ -10,7 +10,7 @@ import { generateMedia } from '../../src/media/generate.js';
 import { frameToSample, renderTimeline } from '../../src/render/render.js';
 import type { Clip, Timeline } from '../../src/timeline/model.js';
 import { rational, type Rational } from '../../src/timeline/rational.js';
-import { FRAME_NUMBER_FILTER, frameNumberOf, meanLumas, measure, tempDir } from '../helpers/media.js';
+import { FRAME_NUMBER_FILTER, frameNumberOf, meanLumas, measure, peakBetween, tempDir } from '../helpers/media.js';
 
 let tmp: ReturnType<typeof tempDir>;
 before(() => (tmp = tempDir()));
@@ -133,4 +133,40 @@ test('joins between cut parts of a tone have no click (short fades at cut edges)
   assert.equal(samples, frameToSample(62, 48000, rate));
   // The tone itself never moves more than 2π·440/48000·0.5 ≈ 0.029 per sample; a hard join would.
   assert.ok(maxStep < 0.04, `largest sample step ${maxStep}`);
+});
+
+test('an audio stream that starts late stays aligned with the video (placed by pts)', async () => {
+  const { AudioReader } = await import('../../src/media/audio-reader.js');
+  const { OutputFile } = await import('../../src/media/output.js');
+  const { StreamDecoder } = await import('../../src/media/decoder.js');
+  const { loadAv } = await import('../../src/media/av.js');
+  await loadAv();
+  const v = join(tmp.dir, 'late-v.mp4');
+  const a = join(tmp.dir, 'late-a.wav');
+  await generateMedia(v, { duration: 4, video: { width: 96, height: 64, rate: rational(30, 1) } });
+  // Audio stream time: tone from 0.5 s to 1.5 s of the stream, which starts 0.5 s into the file:
+  // so the tone plays from 1.0 s to 2.0 s of file time.
+  await generateMedia(a, { duration: 3.5, audio: { sampleRate: 48000, layout: 'mono', bursts: [[0.5, 1.5]] } });
+  const src = join(tmp.dir, 'late.mkv');
+  const out = OutputFile.create(src, src);
+  const vs = out.addVideo({ encoder: 'libx264', width: 96, height: 64, frameRate: rational(30, 1), sar: rational(1, 1), pixelFormat: 'yuv420p', options: { preset: 'ultrafast' } });
+  const as = out.addAudio({ encoder: 'pcm_s16le', sampleRate: 48000, layout: 'mono', startSample: 24000 });
+  out.begin();
+  const dec = await StreamDecoder.open(v, 'video', 0);
+  let n = 0;
+  for (let f = dec.next(); f; f = dec.next()) vs.write(f, n++);
+  dec.close();
+  const reader = await AudioReader.open(a, 0, { format: 'flt', chunkSamples: 8192 });
+  for (let c = reader.read(); c; c = reader.read()) as.write(c.data, c.samples);
+  reader.close();
+  out.finish();
+  const info = await probe(src);
+  assert.ok(Math.abs(info.audio[0].startTime - 0.5) < 0.01, `audio starts at ${info.audio[0].startTime}`);
+  // Keep 0.5 s – 3.5 s of the file: in the output, the tone must sound from 0.5 s to 1.5 s.
+  const tl = timeline(src, rational(30, 1), [[15, 105]], 48000, 'mono');
+  const rendered = join(tmp.dir, 'late-out.mkv');
+  await renderTimeline(tl, new Map([[src, info]]), { output: rendered });
+  assert.ok((await peakBetween(rendered, 0.55, 1.45)) > 0.4, 'tone inside 0.5–1.5 s');
+  assert.ok((await peakBetween(rendered, 0, 0.45)) < 0.01, 'silence before');
+  assert.ok((await peakBetween(rendered, 1.55, 3)) < 0.01, 'silence after');
 });
