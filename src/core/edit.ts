@@ -74,6 +74,7 @@ export async function runEdit(opts: EditOptions): Promise<EditResult> {
     input: opts.input,
     signal: opts.signal,
     onProgress: opts.onProgress,
+    onWarning: opts.onWarning,
   });
   return { ...written, timeline, outputFrames, inputFrames };
 }

@@ -1,10 +1,11 @@
-import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import { EDITOR_FORMATS, EXPORT_BY_EXTENSION, parseExportArg } from '../export/index.js';
 import { extractAudioToWav } from '../media/extract.js';
 import type { MediaInfo } from '../media/types.js';
 import { checkOutputPath, renderTimeline, tempOutputPath } from '../render/render.js';
+import { SpanMap, clipSpans, findSidecars, mainLayer, retimeSubtitleText } from '../render/streams.js';
 import { writeTimelineJson } from '../timeline/json.js';
 import type { Timeline } from '../timeline/model.js';
 
@@ -71,6 +72,8 @@ export interface WriteOptions {
   input: string | null;
   signal?: AbortSignal;
   onProgress?: (title: string, done: number, total: number) => void;
+  /** Told about what a render cannot keep (a subtitle stream the container cannot hold, …). */
+  onWarning?: (message: string) => void;
 }
 
 export interface Written {
@@ -94,7 +97,13 @@ export async function writeOutput(tl: Timeline, sources: Map<string, MediaInfo>,
     checkOutputPath(out, protectedPaths);
     // `-o name` without an extension takes the input's, as auto-editor does.
     if (extname(out) === '') out += extname(firstSource);
-    await renderTimeline(tl, sources, { output: out, signal: o.signal, onProgress: (d, t) => o.onProgress?.('Rendering', d, t) });
+    await renderTimeline(tl, sources, {
+      output: out,
+      signal: o.signal,
+      onProgress: (d, t) => o.onProgress?.('Rendering', d, t),
+      onWarning: o.onWarning,
+    });
+    writeSidecarSubtitles(tl, firstSource, out, protectedPaths, o.onWarning);
     return { output: out, stdout: null };
   }
 
@@ -115,6 +124,29 @@ export async function writeOutput(tl: Timeline, sources: Map<string, MediaInfo>,
   if (!out) return { output: null, stdout: text };
   writeAtomically(out, text);
   return { output: out, stdout: null };
+}
+
+/**
+ * Sidecar subtitles (`talk.srt`, `talk.vtt`, `talk.ass` beside `talk.mp4`) retimed to the render and
+ * written beside it with its name (`talk_ALTERED.srt`), each through a temporary file. A player
+ * pairs a video with same-named subtitles, so the cut video keeps its captions.
+ */
+function writeSidecarSubtitles(tl: Timeline, media: string, rendered: string, protectedPaths: string[], onWarning?: (m: string) => void): string[] {
+  const sidecars = findSidecars(media);
+  if (sidecars.length === 0) return [];
+  const map = new SpanMap(clipSpans(mainLayer(tl).filter((c) => c.src === media), tl.tb));
+  const stem = join(dirname(rendered), basename(rendered, extname(rendered)));
+  const written: string[] = [];
+  for (const sidecar of sidecars) {
+    const out = `${stem}${extname(sidecar)}`;
+    if ([...protectedPaths, sidecar].some((p) => resolve(p) === resolve(out))) {
+      onWarning?.(`${basename(sidecar)} not retimed: its output name ${out} would replace an input`);
+      continue;
+    }
+    writeAtomically(out, retimeSubtitleText(readFileSync(sidecar, 'utf8'), extname(sidecar), map));
+    written.push(out);
+  }
+  return written;
 }
 
 /**

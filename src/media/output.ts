@@ -10,6 +10,7 @@ type FormatContext = InstanceType<Lib['FormatContext']>;
 type CodecContext = InstanceType<Lib['CodecContext']>;
 type Stream = InstanceType<Lib['Stream']>;
 type Packet = InstanceType<Lib['Packet']>;
+type CodecParameters = InstanceType<Lib['CodecParameters']>;
 
 export interface VideoEncodeSpec {
   encoder: string;
@@ -32,6 +33,27 @@ export interface AudioEncodeSpec {
   lang?: string | null;
   /** Timestamp of the first sample, in samples (a stream that starts late); default 0. */
   startSample?: number;
+}
+
+/**
+ * A stream whose packets are written as they are, without an encoder: subtitles (copied or
+ * converted as text), Matroska attachments, cover art.
+ */
+export interface CopiedStreamSpec {
+  /** Input stream parameters to copy; null builds them from `mediaType`/`codecId` (a converted subtitle). */
+  from: CodecParameters | null;
+  /** FFmpeg AVMediaType; overrides the copied one (cover art becomes an attachment in Matroska). */
+  mediaType?: number;
+  /** FFmpeg AVCodecID; overrides the copied one. */
+  codecId?: number;
+  /** Codec private data (mov_text sample description, attachment bytes); undefined keeps the copied one. */
+  extradata?: Buffer | null;
+  /** Time base asked for; the muxer may choose another at begin() (read `stream.timeBase` after it). */
+  timeBase: Rational;
+  /** AV_DISPOSITION_* flags (default, forced, attached_pic, …). */
+  disposition: number;
+  /** Stream tags (language, title, filename, mimetype, …). */
+  metadata: Record<string, string>;
 }
 
 /** One encoder feeding one output stream; packets go straight to the muxer. */
@@ -308,6 +330,33 @@ export class OutputFile {
     return sink;
   }
 
+  /**
+   * Adds a stream without an encoder; its packets are handed to `writePacket` with their stream
+   * index and timestamps in the stream's time base as it is after `begin()`.
+   */
+  addCopiedStream(spec: CopiedStreamSpec): Stream {
+    const { lib } = av();
+    if (this.started) throw new MediaError('stream added after the header was written');
+    const stream = this.fmt.newStream(null);
+    const par = stream.codecpar;
+    if (spec.from) check(spec.from.copy(par), 'copying stream parameters');
+    if (spec.mediaType !== undefined) par.codecType = spec.mediaType as never;
+    if (spec.codecId !== undefined) par.codecId = spec.codecId as never;
+    if (spec.extradata !== undefined) par.extradata = spec.extradata;
+    // A codec tag is container-specific (e.g. mov's 'tx3g'); the muxer picks its own.
+    par.codecTag = 0;
+    stream.timeBase = new lib.Rational(spec.timeBase.num, spec.timeBase.den);
+    stream.disposition = spec.disposition as never;
+    const entries = Object.entries(spec.metadata);
+    if (entries.length) {
+      // The stream keeps its own copy of the dictionary (node-av copies on assignment).
+      const md = new lib.Dictionary();
+      for (const [k, v] of entries) md.set(k, v);
+      stream.metadata = md;
+    }
+    return stream;
+  }
+
   /** Opens the file and writes the header; call after adding every stream. */
   begin(): void {
     const { lib, c } = av();
@@ -326,7 +375,10 @@ export class OutputFile {
     this.started = true;
   }
 
-  /** Called by sinks: hands one encoded packet to the interleaving muxer. */
+  /**
+   * Hands one packet to the interleaving muxer (encoder sinks and copied streams). FFmpeg takes
+   * the packet's data; the caller may free the packet afterwards.
+   */
   writePacket(pkt: Packet): void {
     if (!this.started) throw new MediaError('packet written before header');
     const r = this.fmt.interleavedWriteFrameSync(pkt);
@@ -367,4 +419,13 @@ function setOptions(target: { setOption(name: string, value: string): number }, 
     const r = target.setOption(name, value);
     if (r < 0) throw new MediaError(`${what}: invalid option ${name}=${value}: ${averrorMessage(r)}`);
   }
+}
+
+/** The sample rate closest to `wanted` that `encoder` accepts (preferring higher rates). */
+export function nearestSupportedRate(encoder: string, wanted: number): number {
+  const codec = av().lib.Codec.findEncoderByName(encoder as never);
+  const rates = codec?.supportedSamplerates;
+  if (!rates || rates.length === 0 || rates.includes(wanted)) return wanted;
+  const higher = rates.filter((r) => r >= wanted).sort((a, b) => a - b);
+  return higher[0] ?? Math.max(...rates);
 }

@@ -3,12 +3,13 @@ import { basename, dirname, extname, join, resolve } from 'node:path';
 import { CancelledError, UserError } from '../errors.js';
 import { loadAv, yieldToLoop } from '../media/av.js';
 import { chooseEncoders } from '../media/codecs.js';
-import { OutputFile, type AudioSink, type VideoSink } from '../media/output.js';
+import { OutputFile, nearestSupportedRate, type AudioSink, type VideoSink } from '../media/output.js';
 import type { MediaInfo } from '../media/types.js';
 import { timelineLength, type Clip, type Timeline } from '../timeline/model.js';
 import { toNumber } from '../timeline/rational.js';
 import { AudioSource, shapeClipAudio, writeClipAudio, type AudioClipPlan } from './audio-source.js';
 import { layoutFromName } from '../media/layout.js';
+import { ExtraStreams } from './streams.js';
 import { StretchedClip } from './stretch.js';
 import { VideoSource } from './video-source.js';
 
@@ -20,6 +21,8 @@ export interface RenderOptions {
   /** Called with (doneFrames, totalFrames) at most a few times per second. */
   onProgress?: (done: number, total: number) => void;
   signal?: AbortSignal;
+  /** Told about every source stream the output cannot keep (subtitles, attachments, cover art). */
+  onWarning?: (message: string) => void;
 }
 
 export interface RenderReport {
@@ -77,6 +80,7 @@ export async function renderTimeline(tl: Timeline, sources: Map<string, MediaInf
   const out = OutputFile.create(temp, output, { muxerOptions });
   const videoSources = new Map<string, VideoSource>();
   const audioSources: AudioSource[] = [];
+  let extras: ExtraStreams | null = null;
   let completed = false;
   try {
     let videoSink: VideoSink | null = null;
@@ -91,17 +95,22 @@ export async function renderTimeline(tl: Timeline, sources: Map<string, MediaInf
         pixelFormat: v.pixelFormat === 'unknown' ? 'yuv420p' : v.pixelFormat,
       });
     }
+    // Some encoders take only certain rates (Opus: 48 kHz and divisors): resample to the nearest one.
+    const sampleRate = nearestSupportedRate(codecs.audio, tl.sampleRate);
+    const audioTl: Timeline = sampleRate === tl.sampleRate ? tl : { ...tl, sampleRate };
     const audioSinks: AudioSink[] = audioLayers.map((_, i) =>
-      out.addAudio({ encoder: codecs.audio, sampleRate: tl.sampleRate, layout: tl.layout, lang: tl.langs[i] ?? null }),
+      out.addAudio({ encoder: codecs.audio, sampleRate, layout: tl.layout, lang: tl.langs[i] ?? null }),
     );
+    extras = await ExtraStreams.add(out, tl, sources, { ext, onWarning: opts.onWarning, signal: opts.signal });
     out.begin();
+    extras.begin();
 
     const total = timelineLength(tl);
-    const fadeSamples = Math.round(FADE_SECONDS * tl.sampleRate);
+    const fadeSamples = Math.round(FADE_SECONDS * sampleRate);
     const videoWriter = videoLayer && videoSink ? new VideoLayerWriter(videoLayer, videoSink, sources, videoSources, tl) : null;
     const audioWriters: AudioLayerWriter[] = [];
     for (let i = 0; i < audioLayers.length; i++) {
-      audioWriters.push(new AudioLayerWriter(audioLayers[i], audioSinks[i], sources, audioSources, tl, fadeSamples));
+      audioWriters.push(new AudioLayerWriter(audioLayers[i], audioSinks[i], sources, audioSources, audioTl, fadeSamples));
     }
     // Advance all streams together, a second of timeline at a time, so the muxer can interleave
     // without buffering much.
@@ -111,6 +120,7 @@ export async function renderTimeline(tl: Timeline, sources: Map<string, MediaInf
       const b1 = Math.min(total, b0 + step);
       if (videoWriter) await videoWriter.renderUntil(b1);
       for (const w of audioWriters) await w.renderUntil(b1);
+      await extras.renderUntil(b1);
       const now = performance.now();
       if (now - lastReport > 100) {
         lastReport = now;
@@ -120,6 +130,7 @@ export async function renderTimeline(tl: Timeline, sources: Map<string, MediaInf
       }
     }
     opts.onProgress?.(total, total);
+    extras.finish();
     out.finish();
     renameSync(temp, output);
     completed = true;
@@ -139,6 +150,7 @@ export async function renderTimeline(tl: Timeline, sources: Map<string, MediaInf
   } finally {
     for (const s of videoSources.values()) s.close();
     for (const s of audioSources) s.close();
+    extras?.close();
     out.close();
     if (!completed) rmSync(temp, { force: true });
   }

@@ -170,3 +170,17 @@ test('an audio stream that starts late stays aligned with the video (placed by p
   assert.ok((await peakBetween(rendered, 0, 0.45)) < 0.01, 'silence before');
   assert.ok((await peakBetween(rendered, 1.55, 3)) < 0.01, 'silence after');
 });
+
+test('an encoder that cannot take the source rate gets the nearest one it can (44.1 kHz → Opus 48 kHz)', async () => {
+  const src = join(tmp.dir, 'voice44.wav');
+  await generateMedia(src, { duration: 2, audio: { sampleRate: 44100, layout: 'stereo', bursts: [[0, 2]] } });
+  const info = await probe(src);
+  const tl = timeline(src, rational(30, 1), [[0, 30], [40, 60]], 44100);
+  tl.v = [];
+  const { writeOutput } = await import('../../src/core/outputs.js');
+  await writeOutput(tl, new Map([[src, info]]), { choice: { kind: 'render', params: {} }, output: join(tmp.dir, 'voice44.webm'), input: src });
+  const m = await measure(join(tmp.dir, 'voice44.webm'));
+  assert.equal(m.sampleRate, 48000);
+  assert.equal(m.audioCodec, 'opus');
+  assert.ok(Math.abs(m.audioSeconds - 50 / 30) < 0.03, `audio ${m.audioSeconds}s`);
+});
