@@ -11,9 +11,12 @@ const r = await motionLevels(path, 0, { num: 30, den: 1 }, { width: 400, blur: 9
 const cpu = process.cpuUsage(cpu0);
 let moving = 0;
 for (const v of r.levels) if (v >= threshold) moving++;
+const whole = process.cpuUsage();
 const result = {
   wall: (performance.now() - t0) / 1000,
   cpu: (cpu.user + cpu.system) / 1e6,
+  /** CPU seconds of the whole process, start-up included (to tell our load from other processes'). */
+  cpuTotal: (whole.user + whole.system) / 1e6,
   maxRssMB: process.resourceUsage().maxRSS / 1024,
   frames: r.levels.length,
   seconds: r.seconds,

@@ -60,8 +60,8 @@ interface Sample {
   maxRssMB: number;
 }
 
-function measureTacet(path: string): Sample {
-  const out = execFileSync(process.execPath, [join(here, 'analyze-one.js'), path], { encoding: 'utf8' });
+function measureTacet(path: string, mode: 'serial' | 'parallel'): Sample & { mode?: { kind: string; why?: string } } {
+  const out = execFileSync(process.execPath, [join(here, 'analyze-one.js'), path, mode], { encoding: 'utf8' });
   return JSON.parse(out.trim().split('\n').pop()!);
 }
 
@@ -93,25 +93,31 @@ console.log(`runs per measurement: ${runs} (medians)\n`);
 const withRender = !process.argv.includes('--no-render');
 const ffmpeg = hasFfmpeg();
 if (!ffmpeg) console.log('ffmpeg not on PATH: baseline skipped (apt-get install ffmpeg)\n');
-console.log('| input | size | tacet analysis wall (s) | cpu (s) | peak RSS (MB) | ffmpeg decode wall (s) | ffmpeg cpu (s) | ffmpeg peak RSS (MB) | wall ratio tacet/ffmpeg |');
-console.log('|---|---|---|---|---|---|---|---|---|');
+console.log(
+  '| input | size | tacet serial wall (s) | cpu (s) | peak RSS (MB) | tacet parallel wall (s) | cpu (s) | peak RSS (MB) | parallel ran as | ffmpeg decode wall (s) | ffmpeg cpu (s) | ffmpeg peak RSS (MB) | wall ratio parallel/ffmpeg |',
+);
+console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
 const renders: Array<{ h: string; sample: Sample }> = [];
 const peaks = new Map<string, number>();
 for (const ext of containers) for (const h of hours) {
   const path = await ensureContainer(h, ext);
-  const t: Sample[] = [];
+  const s1: Sample[] = [];
+  const t: Array<ReturnType<typeof measureTacet>> = [];
   const f: Sample[] = [];
   for (let i = 0; i < runs; i++) {
-    t.push(measureTacet(path));
+    // Interleaved, so that a change in machine load hits every column alike.
+    s1.push(measureTacet(path, 'serial'));
+    t.push(measureTacet(path, 'parallel'));
     if (ffmpeg) f.push(measureFfmpeg(path));
   }
+  const ran = t[0].mode?.kind === 'parallel' ? 'parallel' : `serial (${t[0].mode?.why ?? '?'})`;
   const tw = median(t.map((s) => s.wall));
   const fw = ffmpeg ? median(f.map((s) => s.wall)) : NaN;
   const size = `${(statSync(path).size / 2 ** 20).toFixed(0)} MiB`;
   const peak = Math.max(...t.map((s) => s.maxRssMB));
   peaks.set(`${ext}:${h}`, peak);
   console.log(
-    `| ${h} h stereo AAC 48 kHz .${ext} | ${size} | ${fmt(tw)} | ${fmt(median(t.map((s) => s.cpu)))} | ${fmt(Math.max(...t.map((s) => s.maxRssMB)), 0)} | ${fmt(fw)} | ${fmt(ffmpeg ? median(f.map((s) => s.cpu)) : NaN)} | ${fmt(ffmpeg ? Math.max(...f.map((s) => s.maxRssMB)) : NaN, 0)} | ${fmt(tw / fw)} |`,
+    `| ${h} h stereo AAC 48 kHz .${ext} | ${size} | ${fmt(median(s1.map((s) => s.wall)))} | ${fmt(median(s1.map((s) => s.cpu)))} | ${fmt(Math.max(...s1.map((s) => s.maxRssMB)), 0)} | ${fmt(tw)} | ${fmt(median(t.map((s) => s.cpu)))} | ${fmt(Math.max(...t.map((s) => s.maxRssMB)), 0)} | ${ran} | ${fmt(fw)} | ${fmt(ffmpeg ? median(f.map((s) => s.cpu)) : NaN)} | ${fmt(ffmpeg ? Math.max(...f.map((s) => s.maxRssMB)) : NaN, 0)} | ${fmt(tw / fw)} |`,
   );
   if (withRender) renders.push({ h: `${h} h .${ext}`, sample: measureRender(path) });
 }

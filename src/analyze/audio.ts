@@ -44,6 +44,8 @@ export interface AudioAnalysisResult {
   seconds: number;
   /** Packets the decoder skipped as corrupt. */
   skipped: number;
+  /** How the levels were computed (diagnostics and tests; the levels do not depend on it). */
+  mode?: { kind: 'serial'; why: string } | { kind: 'parallel'; ranges: number };
 }
 
 export interface AnalysisProgress {
@@ -51,8 +53,105 @@ export interface AnalysisProgress {
 }
 
 /**
+ * The per-sample core shared by the serial loop and the parallel ranges, so both reduce samples
+ * with literally the same code: peaks over chunks sized by a ChunkSizer, one level per chunk.
+ */
+export class PeakReducer {
+  private need: number;
+  private peak = 0;
+  /** No sample in the current chunk yet. */
+  private fresh = true;
+  private readonly table = levelTable();
+  readonly levels: LevelBuffer;
+
+  /** `maxLevels` stops a range exactly at its last frame's end (the next range starts there). */
+  constructor(
+    private readonly sizer: ChunkSizer,
+    private readonly channels: number,
+    private readonly channel: number | null,
+    expected: number,
+    private readonly maxLevels = Infinity,
+  ) {
+    this.levels = new LevelBuffer(expected);
+    this.need = sizer.next();
+  }
+
+  /** True once `maxLevels` levels are complete. */
+  get full(): boolean {
+    return this.levels.length >= this.maxLevels;
+  }
+
+  /** Reduces sample frames `from` .. `from + n` of an interleaved chunk; returns how many it used. */
+  feed(data: Int16Array, from: number, n: number): number {
+    const step = this.channels;
+    const span = this.channel === null ? step : 1;
+    const start = this.channel ?? 0;
+    let i = from;
+    const end = from + n;
+    let peak = this.peak;
+    let need = this.need;
+    while (i < end && !this.full) {
+      const take = Math.min(need, end - i);
+      const endIdx = (i + take) * step;
+      if (span === 1) {
+        for (let k = i * step + start; k < endIdx; k += step) {
+          const s = data[k];
+          const a = s < 0 ? -s : s;
+          if (a > peak) peak = a;
+        }
+      } else {
+        for (let k = i * step; k < endIdx; k++) {
+          const s = data[k];
+          const a = s < 0 ? -s : s;
+          if (a > peak) peak = a;
+        }
+      }
+      this.fresh = false;
+      i += take;
+      need -= take;
+      if (need === 0) {
+        this.levels.push(this.table[peak]);
+        peak = 0;
+        this.fresh = true;
+        need = this.full ? 0 : this.sizer.next();
+      }
+    }
+    this.peak = peak;
+    this.need = need;
+    return i - from;
+  }
+
+  /** A final partial chunk still gets a level (only the stream's last range calls this). */
+  finish(): Uint16Array {
+    if (!this.fresh && !this.full) this.levels.push(this.table[this.peak]);
+    this.fresh = true;
+    return this.levels.finish();
+  }
+}
+
+/** Checks `channel` against the stream's layout, with a message that names both. */
+export function checkChannel(path: string, stream: number, channels: number, channel: number | null): void {
+  if (channel !== null && (channel < 0 || channel >= channels)) {
+    throw new UserError(`audio stream ${stream} of ${path} has ${channels} channel(s); channel ${channel} does not exist`);
+  }
+}
+
+/** Tuning for {@link analyzeAudio}; tests and benchmarks inject these, the CLI uses defaults. */
+export interface AnalyzeAudioOptions {
+  /** Inputs longer than this (seconds) are analysed in parallel ranges; default 600. */
+  splitSeconds?: number;
+  /** Number of ranges; default one per pool worker. */
+  ranges?: number;
+  /** false forces the single-threaded path. */
+  parallel?: boolean;
+}
+
+/**
  * Loudness per timeline frame of one audio stream, streamed: samples are reduced to one unorm16
- * per frame as they are decoded and never kept.
+ * per frame as they are decoded and never kept. Long inputs are split into ranges decoded by a
+ * worker pool (see parallel.ts); the levels are identical to the serial ones, and when that cannot
+ * be guaranteed (codec not known to decode bit-exactly after a seek, boundary check failed) the
+ * serial path runs instead.
  */
 export async function analyzeAudio(
   path: string,
@@ -61,58 +160,39 @@ export async function analyzeAudio(
   channel: number | null,
   onProgress?: AnalysisProgress,
   signal?: AbortSignal,
+  options: AnalyzeAudioOptions = {},
+): Promise<AudioAnalysisResult> {
+  if (options.parallel !== false) {
+    const { analyzeAudioParallel } = await import('./parallel.js');
+    const r = await analyzeAudioParallel(path, stream, tb, channel, onProgress, signal, options);
+    if (r) return r;
+  }
+  return analyzeAudioSerial(path, stream, tb, channel, onProgress, signal);
+}
+
+/** The single-threaded analysis: one decoder from the first sample to the end. */
+export async function analyzeAudioSerial(
+  path: string,
+  stream: number,
+  tb: Rational,
+  channel: number | null,
+  onProgress?: AnalysisProgress,
+  signal?: AbortSignal,
+  why?: string,
 ): Promise<AudioAnalysisResult> {
   const reader = await AudioReader.open(path, stream, { format: 's16', chunkSamples: 32768 });
   try {
     const channels = reader.channels;
-    if (channel !== null && (channel < 0 || channel >= channels)) {
-      throw new UserError(`audio stream ${stream} of ${path} has ${channels} channel(s); channel ${channel} does not exist`);
-    }
-    const table = levelTable();
-    const sizer = new ChunkSizer(reader.sampleRate, tb);
+    checkChannel(path, stream, channels, channel);
     const total = reader.durationHint;
-    const levels = new LevelBuffer(Math.ceil((total || 60) * (tb.num / tb.den)) + 2);
-    let need = sizer.next();
-    let fresh = true; // no sample in the current chunk yet
-    let peak = 0;
+    const reducer = new PeakReducer(new ChunkSizer(reader.sampleRate, tb), channels, channel, Math.ceil((total || 60) * (tb.num / tb.den)) + 2);
     let samplesSeen = 0;
     let lastYield = performance.now();
     for (;;) {
       const chunk = reader.read();
       if (!chunk) break;
-      const data = chunk.data as Int16Array;
-      const n = chunk.samples;
-      const start = channel ?? 0;
-      const step = channels;
-      const span = channel === null ? channels : 1;
-      let i = 0;
-      while (i < n) {
-        const take = Math.min(need, n - i);
-        const endIdx = (i + take) * step;
-        if (span === 1) {
-          for (let k = i * step + start; k < endIdx; k += step) {
-            const s = data[k];
-            const a = s < 0 ? -s : s;
-            if (a > peak) peak = a;
-          }
-        } else {
-          for (let k = i * step; k < endIdx; k++) {
-            const s = data[k];
-            const a = s < 0 ? -s : s;
-            if (a > peak) peak = a;
-          }
-        }
-        fresh = false;
-        i += take;
-        need -= take;
-        if (need === 0) {
-          levels.push(table[peak]);
-          peak = 0;
-          fresh = true;
-          need = sizer.next();
-        }
-      }
-      samplesSeen += n;
+      reducer.feed(chunk.data as Int16Array, 0, chunk.samples);
+      samplesSeen += chunk.samples;
       const now = performance.now();
       if (now - lastYield > 50) {
         lastYield = now;
@@ -121,9 +201,9 @@ export async function analyzeAudio(
         if (signal?.aborted) throw signal.reason;
       }
     }
-    if (!fresh) levels.push(table[peak]); // a final partial chunk still gets a level
+    const levels = reducer.finish();
     onProgress?.(samplesSeen / reader.sampleRate, total);
-    return { levels: levels.finish(), seconds: samplesSeen / reader.sampleRate, skipped: reader.skipped };
+    return { levels, seconds: samplesSeen / reader.sampleRate, skipped: reader.skipped, mode: { kind: 'serial', why: why ?? 'single-threaded' } };
   } finally {
     reader.close();
   }

@@ -14,9 +14,24 @@ export interface Cue {
 /** Sidecar subtitle extensions, in the order they are looked for. */
 export const SIDECAR_EXTS = ['.srt', '.vtt', '.ass'] as const;
 
-function clock(h: string | undefined, m: string, s: string, frac: string): number {
-  const f = frac ? Number(`0.${frac}`) : 0;
-  return Number(h ?? 0) * 3600 + Number(m) * 60 + Number(s) + f;
+/**
+ * A cue time as integer ticks of `den` per second, as FFmpeg's subtitle demuxers keep it (SRT and
+ * WebVTT: milliseconds; ASS: centiseconds). A fraction with another number of digits is scaled.
+ */
+function ticks(h: string | undefined, m: string, s: string, frac: string, den: number): number {
+  const f = frac ? Math.round((Number(frac) * den) / 10 ** frac.length) : 0;
+  return (Number(h ?? 0) * 3600 + Number(m) * 60 + Number(s)) * den + f;
+}
+
+/**
+ * A cue from its start and end ticks, timed as auto-editor times a subtitle packet: start =
+ * pts × time base, end = start + duration × time base, each a double. Summing whole seconds and
+ * the fraction instead (2 + 0.28) is an ulp off often enough to move floor/ceil by a frame: 2.28 s
+ * × 25 fps is 56.99999999999999 as auto-editor computes it, 57.00000000000001 as (2 + 0.28) × 25.
+ */
+function timedCue(start: number, end: number, den: number, text: string): Cue {
+  const startSeconds = start / den;
+  return { start: startSeconds, end: startSeconds + (end - start) / den, text };
 }
 
 const TIME = String.raw`(?:(\d+):)?(\d{1,2}):(\d{1,2})(?:[.,](\d+))?`;
@@ -31,11 +46,9 @@ export function parseSrtOrVtt(text: string): Cue[] {
     const at = lines.findIndex((l) => arrow.test(l));
     if (at < 0) continue;
     const m = arrow.exec(lines[at])!;
-    cues.push({
-      start: clock(m[1], m[2], m[3], m[4] ?? ''),
-      end: clock(m[5], m[6], m[7], m[8] ?? ''),
-      text: lines.slice(at + 1).join('\n').trim(),
-    });
+    const start = ticks(m[1], m[2], m[3], m[4] ?? '', 1000);
+    const end = ticks(m[5], m[6], m[7], m[8] ?? '', 1000);
+    cues.push(timedCue(start, end, 1000, lines.slice(at + 1).join('\n').trim()));
   }
   return cues;
 }
@@ -77,7 +90,8 @@ export function parseAss(text: string): Cue[] {
     const s = time.exec(get('start'));
     const e = time.exec(get('end'));
     if (!s || !e) continue;
-    cues.push({ start: clock(s[1], s[2], s[3], s[4] ?? ''), end: clock(e[1], e[2], e[3], e[4] ?? ''), text: assText(get('text')) });
+    const start = ticks(s[1], s[2], s[3], s[4] ?? '', 100);
+    cues.push(timedCue(start, ticks(e[1], e[2], e[3], e[4] ?? '', 100), 100, assText(get('text'))));
   }
   return cues;
 }

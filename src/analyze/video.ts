@@ -15,8 +15,11 @@ export interface GrayPlane {
 
 /** Parameters of a per-frame video measure. */
 export interface VideoMeasure {
-  /** FFmpeg filters from the decoded frame to a gray picture (after a `pixel_aspect=1/1` source). */
-  chain: string;
+  /**
+   * FFmpeg filters from the decoded frame to a gray picture (after a `pixel_aspect=1/1` source),
+   * or a function of the decoded picture's size that returns them.
+   */
+  chain: string | ((width: number, height: number) => string);
   /** The measure of one filtered frame in [0, 1]. */
   measure(plane: GrayPlane): number;
 }
@@ -57,7 +60,7 @@ export async function analyzeVideo(
       lastSeconds = sec;
       pipe ??= FilterPipe.create(
         { kind: 'video', width: f.width, height: f.height, pixelFormat: f.format, timeBase: dec.timeBase, sar: { num: 1, den: 1 } },
-        m.chain,
+        typeof m.chain === 'string' ? m.chain : m.chain(f.width, f.height),
       );
       pipe.push(f);
       for (let g = pipe.pull(); g; g = pipe.pull()) {
@@ -92,15 +95,9 @@ export function motionMeasure(width: number, blur: number, region: [number, numb
   // Two buffers swapped every frame: the current gray picture and the previous one.
   let prev: Uint8Array | null = null;
   let spare: Uint8Array | null = null;
-  const parts: string[] = [];
-  if (region) {
-    const [x, y, w, h] = region;
-    // Region fractions become pixels on the decoded frame, before scaling.
-    parts.push(`crop=w=round(iw*${w}):h=round(ih*${h}):x=round(iw*${x}):y=round(ih*${y})`);
-  }
-  parts.push(`scale=${width}:-1`, 'format=gray', `gblur=sigma=${blur}`);
+  const tail = `scale=${width}:-1,format=gray,gblur=sigma=${blur}`;
   return {
-    chain: parts.join(','),
+    chain: region ? (iw, ih) => `${cropFilter(iw, ih, region)},${tail}` : tail,
     measure({ data, width: w, height: h, stride }) {
       const size = w * h;
       const cur: Uint8Array = spare && spare.length === size ? spare : new Uint8Array(size);
@@ -116,9 +113,33 @@ export function motionMeasure(width: number, blur: number, region: [number, numb
   };
 }
 
-/** Blackdetect: the share of pixels whose luma is at most round(pixelBlack × 255). */
+/**
+ * The crop of a motion region (fractions x, y, w, h of the decoded picture) in pixels, computed as
+ * auto-editor does: in float32 (`round(iw × w)` with a float32 product), at least one pixel, the
+ * offsets clamped so that the crop stays inside the picture. A double product rounds differently
+ * at a few sizes (180 × 0.575 is 103.4999… in double, 103.5 in float32: 103 rows instead of 104).
+ * FFmpeg's crop then rounds all four down to the chroma subsampling, for auto-editor too.
+ */
+export function cropFilter(iw: number, ih: number, region: readonly [number, number, number, number]): string {
+  const px = (size: number, fraction: number) => roundHalfAway(Math.fround(Math.fround(size) * Math.fround(fraction)));
+  const [x, y, w, h] = region;
+  const cw = Math.max(1, px(iw, w));
+  const ch = Math.max(1, px(ih, h));
+  const cx = Math.min(Math.max(px(iw, x), 0), iw - cw);
+  const cy = Math.min(Math.max(px(ih, y), 0), ih - ch);
+  return `crop=${cw}:${ch}:${cx}:${cy}`;
+}
+
+function roundHalfAway(v: number): number {
+  return v < 0 ? -Math.round(-v) : Math.round(v);
+}
+
+/**
+ * Blackdetect: the share of pixels whose luma is at most round(pixelBlack × 255), with auto-editor's
+ * float32 product (pixel-black 0.7 gives 179, where a double product gives 178.4999… → 178).
+ */
 export function blackMeasure(pixelBlack: number): VideoMeasure {
-  const limit = Math.round(pixelBlack * 255);
+  const limit = Math.round(Math.fround(Math.fround(Math.min(1, Math.max(0, pixelBlack))) * 255));
   return {
     chain: 'format=gray',
     measure({ data, width: w, height: h, stride }) {

@@ -90,6 +90,7 @@ export function formatHelp(layout: HelpLayout = {}): string {
       out.push(`  ${command.name.padEnd(nameWidth)}${wrapped[0] ?? ''}`.trimEnd());
       for (const l of wrapped.slice(1)) out.push(' '.repeat(2 + nameWidth) + l);
     }
+    out.push('', ...wrapWords("Run `tacet COMMAND --help` for a command's own options.", width, width));
     out.push('');
   }
   out.push('Options:');

@@ -3,7 +3,8 @@
  * The tacet command. A thin layer: parse argv, call the core, draw progress, print one line per
  * error, exit. Only this file touches process.argv and process.exit.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { extname } from 'node:path';
 import { formatHelp, formatOptionHelp } from './help.js';
 import { resolveProgressStyle } from './options.js';
 import { parseCli, type EditCliOptions } from './parse.js';
@@ -15,6 +16,13 @@ function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
 }
+
+// A reader that stops early (`tacet levels f | head -1`) closes the pipe: that ends tacet quietly
+// instead of surfacing EPIPE as an error with a stack trace.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
 
 /** Writes everything still buffered, then exits: node-av can crash while Node tears down N-API. */
 async function exit(code: number): Promise<never> {
@@ -29,8 +37,25 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/**
+ * The checks auto-editor makes on an input before editing: a file that exists but has no
+ * extension is refused, since the output's format (and a render's muxer) comes from it. Missing
+ * files, folders and empty files are left to the core, which names them precisely.
+ */
+function checkInputName(input: string): void {
+  let isFile = false;
+  try {
+    isFile = statSync(input).isFile();
+  } catch {
+    return;
+  }
+  if (isFile && extname(input) === '') {
+    throw new UserError(`input file must have an extension (it decides the output format): ${input}; rename it, e.g. to ${input}.mp4`);
+  }
+}
+
 async function runEditCommand(inputs: string[], o: EditCliOptions): Promise<number> {
-  if (inputs.length > 1) throw new UserError('several inputs in one edit are not supported by tacet yet; give one file');
+  if (inputs.length > 1) throw new UserError('several inputs in one edit are not supported by tacet yet; give one file (or use tacet batch)');
   const started = Date.now();
   let stdinTimeline: string | undefined;
   if (inputs.length === 0) {
@@ -42,16 +67,35 @@ async function runEditCommand(inputs: string[], o: EditCliOptions): Promise<numb
     if (!stdinTimeline.trim()) throw new UserError('no input file given, and nothing on standard input');
   }
   const style = resolveProgressStyle(o.progress, Boolean(process.stderr.isTTY));
-  const progress = new Progress(o.quiet ? 'none' : style, process.stderr);
+  const progress = new Progress(o.quiet ? 'none' : style, process.stderr, Date.now, true);
   let stage = '';
+  const warn = (m: string) => {
+    if (o.quiet) return;
+    progress.clearLine();
+    process.stderr.write(`tacet: warning: ${m}\n`);
+  };
   const controller = new AbortController();
   const onSigint = () => controller.abort(new CancelledError('interrupted'));
   process.once('SIGINT', onSigint);
   process.once('SIGTERM', onSigint);
-  const { runEdit } = await import('../core/edit.js');
   try {
+    let input = inputs[0] ?? null;
+    const { isUrl, downloadUrl } = await import('../core/download.js');
+    if (input !== null && isUrl(input)) {
+      if (!o.quiet) process.stderr.write(`Downloading ${input} with ${o.ytDlpLocation}...\n`);
+      input = await downloadUrl(input, {
+        ytDlp: o.ytDlpLocation,
+        extras: o.ytDlpExtras,
+        outputFormat: o.outputFormat,
+        downloadFormat: o.downloadFormat,
+        log: o.quiet ? null : process.stderr,
+        signal: controller.signal,
+      });
+    }
+    if (input !== null) checkInputName(input);
+    const { runEdit } = await import('../core/edit.js');
     const result = await runEdit({
-      input: inputs[0] ?? null,
+      input,
       stdinTimeline,
       edits: o.edits,
       whens: o.whens,
@@ -64,9 +108,7 @@ async function runEditCommand(inputs: string[], o: EditCliOptions): Promise<numb
       output: o.output,
       noCache: o.noCache,
       signal: controller.signal,
-      onWarning: (m) => {
-        if (!o.quiet) process.stderr.write(`tacet: warning: ${m}\n`);
-      },
+      onWarning: warn,
       onProgress: (title, done, total) => {
         if (title !== stage) {
           if (stage) progress.end();
@@ -77,22 +119,51 @@ async function runEditCommand(inputs: string[], o: EditCliOptions): Promise<numb
       },
     });
     if (stage) progress.end();
+    stage = '';
     if (result.stdout !== null) process.stdout.write(result.stdout);
     const log = result.stdout !== null ? process.stderr : process.stdout;
     if (o.stats) return 0;
     if (!o.quiet) {
       if (result.output && result.inputFrames !== null) {
-        log.write(`${inputs[0]}: kept ${result.outputFrames} of ${result.inputFrames} frames -> ${result.output}\n`);
+        log.write(`${input}: kept ${result.outputFrames} of ${result.inputFrames} frames -> ${result.output}\n`);
       } else if (result.output) {
         log.write(`wrote ${result.output}\n`);
       }
-      log.write(`${formatFinished((Date.now() - started) / 1000)}\n`);
     }
+    if (o.open && result.output) {
+      const { openOutput } = await import('./open.js');
+      const problem = await openOutput(result.output);
+      if (problem) warn(problem);
+    }
+    if (!o.quiet) log.write(`${formatFinished((Date.now() - started) / 1000)}\n`);
     return 0;
   } finally {
     if (stage) progress.end();
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
+  }
+}
+
+/** File-system failures (a full disk, no permission) are the environment, not a bug in tacet. */
+function isSystemError(e: unknown): e is NodeJS.ErrnoException {
+  return e instanceof Error && typeof (e as NodeJS.ErrnoException).code === 'string' && typeof (e as NodeJS.ErrnoException).syscall === 'string';
+}
+
+/** One sentence for a file-system failure; Node's own text ("ENOSPC: …, write") reads like a bug. */
+function systemMessage(e: NodeJS.ErrnoException): string {
+  const where = e.path ? `: ${e.path}` : '';
+  switch (e.code) {
+    case 'ENOSPC':
+      return `no space left on device${where}; free some space, or write elsewhere with -o`;
+    case 'EDQUOT':
+      return `disk quota exceeded${where}`;
+    case 'EACCES':
+    case 'EPERM':
+      return `permission denied${where}`;
+    case 'EROFS':
+      return `read-only file system${where}`;
+    default:
+      return e.message;
   }
 }
 
@@ -107,7 +178,8 @@ async function main(argv: string[]): Promise<number> {
       process.once('SIGTERM', onSignal);
       try {
         const mod = await sub.load();
-        return await mod.run(argv.slice(1), { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, signal: controller.signal });
+        // --debug is global (stack traces on errors); subcommands never see it.
+        return await mod.run(argv.slice(1).filter((a) => a !== '--debug'), { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, signal: controller.signal });
       } finally {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
@@ -129,8 +201,8 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write('\ntacet: interrupted; no output was written\n');
       return 130;
     }
-    const known = e instanceof UserError || e instanceof MediaError;
-    const message = e instanceof Error ? e.message : String(e);
+    const known = e instanceof UserError || e instanceof MediaError || isSystemError(e);
+    const message = isSystemError(e) ? systemMessage(e) : e instanceof Error ? e.message : String(e);
     process.stderr.write(`tacet: error: ${message}\n`);
     if (debug && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
     else if (!known) process.stderr.write('tacet: this is a bug in tacet; run again with --debug for details\n');

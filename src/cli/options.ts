@@ -81,6 +81,16 @@ export interface EditCliOptions {
   quiet: boolean;
   /** `--stats`/`--preview`: print how the input would be cut, and write nothing. */
   stats: boolean;
+  /** `--open` (true) / `--no-open` (false): open the output with the system's opener when done. */
+  open: boolean;
+  /** `--yt-dlp-location`: the yt-dlp program used for URL inputs (a name on PATH or a path). */
+  ytDlpLocation: string;
+  /** `--yt-dlp-extras`: extra yt-dlp arguments, one string split like a shell would; null = none. */
+  ytDlpExtras: string | null;
+  /** `--output-format`: yt-dlp's output template (its -o); null = named after the URL. */
+  outputFormat: string | null;
+  /** `--download-format`: yt-dlp's format selector (its -f); null = yt-dlp's choice. */
+  downloadFormat: string | null;
 }
 
 /**
@@ -115,6 +125,8 @@ export interface OptionDef {
   readonly hidden?: boolean;
   /** Where an implemented option's value goes. */
   readonly target?: OptionTarget;
+  /** For a flag whose target is boolean: the value it sets (default true; `--no-open` sets false). */
+  readonly flagValue?: boolean;
   /** For `edits` and `whens`: the label class it sets (a `:N` suffix on the spelling overrides it). */
   readonly label?: number;
   /** For `ranges`: which kind of range the value is. */
@@ -342,13 +354,51 @@ export const OPTIONS: readonly OptionDef[] = [
   later('--background', ['-b', '-bg'], 'Timeline Options', 'COLOR', 'The background as a solid RGB colour.'),
 
   // ── URL Download Options ──
-  later('--yt-dlp-location', [], 'URL Download Options', 'PATH', 'Path to the yt-dlp program used for URL inputs.'),
-  later('--output-format', [], 'URL Download Options', 'TEMPLATE', "yt-dlp's output file template (its --output)."),
-  later('--yt-dlp-extras', [], 'URL Download Options', 'CMD', 'Extra arguments for yt-dlp, in quotes.'),
-  // Present in auto-editor 30, gone in later builds; kept so that old commands get a clear answer.
-  later('--download-format', [], 'URL Download Options', 'FORMAT', "yt-dlp's download format (its --format).", {
+  {
+    name: '--yt-dlp-location',
+    aliases: [],
+    value: TEXT,
+    metavar: 'PATH',
+    default: 'yt-dlp',
+    group: 'URL Download Options',
+    help: 'The yt-dlp program that downloads URL inputs (http:// or https://): a name looked up on PATH, or a path.',
+    implemented: true,
+    target: 'ytDlpLocation',
+  },
+  {
+    name: '--output-format',
+    aliases: [],
+    value: TEXT,
+    metavar: 'TEMPLATE',
+    defaultNote: 'the URL with every run of non-word characters turned into -, then .%(ext)s',
+    group: 'URL Download Options',
+    help: "yt-dlp's output template for the download (its -o), e.g. '%(title)s.%(ext)s'.",
+    implemented: true,
+    target: 'outputFormat',
+  },
+  {
+    name: '--yt-dlp-extras',
+    aliases: [],
+    value: TEXT,
+    metavar: 'CMD',
+    group: 'URL Download Options',
+    help: "Extra arguments for yt-dlp, in one quoted string, e.g. --yt-dlp-extras '--cookies c.txt'.",
+    implemented: true,
+    target: 'ytDlpExtras',
+  },
+  // Present in auto-editor 30, gone in later builds; still honoured so that old commands work.
+  {
+    name: '--download-format',
+    aliases: [],
+    value: TEXT,
+    metavar: 'FORMAT',
+    defaultNote: 'bestvideo[ext=mp4]+bestaudio[ext=m4a] for youtube.com, else yt-dlp\'s choice',
+    group: 'URL Download Options',
+    help: "yt-dlp's download format (its -f).",
+    implemented: true,
     hidden: true,
-  }),
+    target: 'downloadFormat',
+  },
 
   // ── Display Options ──
   {
@@ -437,8 +487,27 @@ export const OPTIONS: readonly OptionDef[] = [
     implemented: true,
     target: 'noCache',
   },
-  later('--open', [], 'Miscellaneous', '', 'Open the output file when done.'),
-  later('--no-open', [], 'Miscellaneous', '', 'Do not open the output file when done (the default).'),
+  {
+    name: '--open',
+    aliases: [],
+    value: FLAG,
+    metavar: '',
+    group: 'Miscellaneous',
+    help: "Open the output when done, with the system's opener (xdg-open, open or start); a missing opener is only a warning.",
+    implemented: true,
+    target: 'open',
+  },
+  {
+    name: '--no-open',
+    aliases: [],
+    value: FLAG,
+    metavar: '',
+    group: 'Miscellaneous',
+    help: 'Do not open the output when done (the default).',
+    implemented: true,
+    target: 'open',
+    flagValue: false,
+  },
   later('--license-key', ['-k'], 'Miscellaneous', 'KEY', "auto-editor's license key; tacet needs none."),
   // Present in auto-editor 30, gone in later builds.
   later('--temp-dir', [], 'Miscellaneous', 'PATH', 'Where to put temporary files.', { hidden: true }),
@@ -499,8 +568,14 @@ export function defaultEditOptions(): EditCliOptions {
     debug: false,
     quiet: false,
     stats: false,
+    open: false,
+    ytDlpLocation: '',
+    ytDlpExtras: null,
+    outputFormat: null,
+    downloadFormat: null,
   };
   for (const def of OPTIONS) {
+    if (def.target === 'ytDlpLocation') options.ytDlpLocation = def.default ?? 'yt-dlp';
     if (def.target === 'margin' || def.target === 'smooth') {
       if (def.default === undefined) throw new Error(`${def.name} needs a default in the option table`);
       options[def.target] = def.default;

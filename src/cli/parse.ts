@@ -7,7 +7,8 @@
  * - Inputs may come anywhere; `--` ends options (everything after it is an input).
  * - The token after an option that takes a value is its value, even when it starts with `-`
  *   (`-m -0.1s`, `-o -`), unless it is itself an option name or starts with `--`: then the value
- *   is missing and we say so, rather than swallowing the next option.
+ *   is missing and we say so, rather than swallowing the next option. A token with a space in it
+ *   is always a value (`--yt-dlp-extras '--cookies c.txt'`): no option name has one.
  * - A token starting with `-` that is not a value is an option; unknown ones get a suggestion.
  *   `-` alone and `-<digit>…` are inputs.
  * - Given twice, the last occurrence wins (auto-editor overwrites its field); `--edit:N`, `--when:N`
@@ -35,7 +36,13 @@ import { speedToActionText } from '../edit/actions.js';
 export type CliCommand =
   | { kind: 'help'; topic: string | null /* option name for `--margin --help`, else null */ }
   | { kind: 'version' }
-  | { kind: 'edit'; inputs: string[]; options: EditCliOptions };
+  | {
+      kind: 'edit';
+      inputs: string[];
+      options: EditCliOptions;
+      /** The arguments minus the inputs (and minus `--`), in order: `tacet batch` passes them on. */
+      optionArgs: string[];
+    };
 
 export type { EditCliOptions } from './options.js';
 
@@ -68,6 +75,8 @@ function splitInline(token: string): { spelling: string; inlineValue: string | u
 
 /** Whether `token`, met where a value was expected, is really the next option. */
 function isOptionName(token: string): boolean {
+  // No option name contains a space: `--yt-dlp-extras '--cookies c.txt'` passes a value.
+  if (/\s/.test(token)) return false;
   if (token.startsWith('--')) return true;
   const { spelling } = splitInline(token);
   return findOption(spelling) !== undefined || LABELLED.test(spelling);
@@ -143,6 +152,10 @@ function assign(options: EditCliOptions, resolved: Resolved, value: string | tru
     case 'export':
     case 'output':
     case 'frameRate':
+    case 'ytDlpLocation':
+    case 'ytDlpExtras':
+    case 'outputFormat':
+    case 'downloadFormat':
       options[def.target] = value as string;
       return;
     case 'edits':
@@ -170,6 +183,9 @@ function assign(options: EditCliOptions, resolved: Resolved, value: string | tru
     case 'stats':
       options[def.target] = true;
       return;
+    case 'open':
+      options.open = def.flagValue ?? true;
+      return;
     case 'help':
     case 'version':
     case undefined:
@@ -181,6 +197,7 @@ function assign(options: EditCliOptions, resolved: Resolved, value: string | tru
 export function parseCli(argv: readonly string[]): CliCommand {
   const options = defaultEditOptions();
   const inputs: string[] = [];
+  const optionArgs: string[] = [];
   let wantVersion = false;
   let optionsEnded = false;
   // Canonical name of a flag given just before, so that `--debug --help` explains --debug.
@@ -198,6 +215,7 @@ export function parseCli(argv: readonly string[]): CliCommand {
       previousFlag = null;
       continue;
     }
+    optionArgs.push(token);
 
     const { spelling, inlineValue } = splitInline(token);
     const resolved = resolve(spelling);
@@ -231,6 +249,7 @@ export function parseCli(argv: readonly string[]): CliCommand {
       if (isHelpToken(next)) return { kind: 'help', topic: def.name };
       if (isOptionName(next)) throw new UserError(`${spelling} needs a value (${def.metavar}), but got the option ${next}.`);
       value = next;
+      optionArgs.push(next);
       i++;
     }
     checkValue(resolved, value);
@@ -239,5 +258,5 @@ export function parseCli(argv: readonly string[]): CliCommand {
   }
 
   if (wantVersion) return { kind: 'version' };
-  return { kind: 'edit', inputs, options };
+  return { kind: 'edit', inputs, options, optionArgs };
 }

@@ -5,6 +5,10 @@
  * clock, not per tick): the core may tick once per decoded frame, and a terminal write per frame
  * would cost more than the work. auto-editor redraws from a thread up to ~120 times a second; ten
  * is plenty for a human and for a GUI reading the machine style.
+ *
+ * With `steady` set (the CLI sets it), a timer also redraws every interval between ticks, so the
+ * ETA keeps moving while a slow stage reports rarely; the timer runs whenever the core yields to
+ * the event loop, which it does several times a second.
  */
 import type { ProgressStyle } from './options.js';
 
@@ -78,18 +82,23 @@ export class Progress {
   private total = 0;
   private begin = 0;
   private lastDraw = -Infinity;
+  private lastDone = 0;
   private active = false;
+  private timer: ReturnType<typeof setInterval> | null = null;
 
   /**
    * @param style auto-editor's style name; `none` draws nothing.
    * @param stream where to draw (stderr in the CLI).
    * @param clock milliseconds; wall-clock based (Date.now) by default because the modern styles
    *   print the expected finishing time of day.
+   * @param steady also redraw from a timer every REDRAW_INTERVAL_MS between ticks (off in tests,
+   *   which drive the clock by hand).
    */
   constructor(
     readonly style: ProgressStyle,
     private readonly stream: ProgressStream,
     private readonly clock: () => number = Date.now,
+    private readonly steady = false,
   ) {}
 
   /** Begins a stage of `total` units (frames, packets, …) and draws it at 0. */
@@ -98,23 +107,50 @@ export class Progress {
     this.titleWidth = visibleWidth(title);
     this.total = total;
     this.begin = this.clock();
+    this.lastDone = 0;
     this.active = this.style !== 'none';
-    if (this.active) this.draw(0, this.begin);
+    if (!this.active) return;
+    this.draw(0, this.begin);
+    if (this.steady && this.timer === null) {
+      this.timer = setInterval(() => this.redrawIfDue(), REDRAW_INTERVAL_MS);
+      // The bar must never keep the process alive on its own.
+      this.timer.unref();
+    }
   }
 
   /** Reports that `done` units of the stage are finished; redraws if the last draw is old enough. */
   tick(done: number): void {
     if (!this.active) return;
-    const now = this.clock();
-    if (now - this.lastDraw < REDRAW_INTERVAL_MS) return;
-    this.draw(done, now);
+    this.lastDone = done;
+    this.redrawIfDue();
+  }
+
+  /**
+   * Blanks the line for a message (a warning, a result line) while a stage is running; the next
+   * tick or timer redraw brings the bar back below the message.
+   */
+  clearLine(): void {
+    if (!this.active) return;
+    this.stream.write(' '.repeat(Math.max(0, this.columns() - 2)) + '\r');
+    this.lastDraw = -Infinity;
   }
 
   /** Ends the stage and blanks the line, so that the next output starts clean. */
   end(): void {
+    if (this.timer !== null) {
+      clearInterval(this.timer);
+      this.timer = null;
+    }
     if (!this.active) return;
     this.active = false;
     this.stream.write(' '.repeat(Math.max(0, this.columns() - 2)) + '\r');
+  }
+
+  private redrawIfDue(): void {
+    if (!this.active) return;
+    const now = this.clock();
+    if (now - this.lastDraw < REDRAW_INTERVAL_MS) return;
+    this.draw(this.lastDone, now);
   }
 
   private columns(): number {

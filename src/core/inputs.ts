@@ -5,16 +5,20 @@ import { readXmeml } from '../import/xmeml.js';
 import { assertInputFile, probe } from '../media/probe.js';
 import type { MediaInfo } from '../media/types.js';
 import { readTimelineJson, timelineFromRuns } from '../timeline/json.js';
+import { isUrl } from './download.js';
 import type { Timeline } from '../timeline/model.js';
 import { parseFrameRate } from '../timeline/timebase.js';
 
 /** Extensions read as timelines rather than media. */
 export const TIMELINE_INPUT_EXTS = ['.v1', '.v2', '.v3', '.json', '.xml'];
 
-/** True when `path` names a timeline file (or stdin, `null`). */
+/** True when `path` names a timeline file (or stdin, `null`); a URL is media to download, never a timeline. */
 export function isTimelineInput(path: string | null): boolean {
+  if (path !== null && isUrl(path)) return false;
   return path === null || TIMELINE_INPUT_EXTS.includes(extname(path).toLowerCase());
 }
+
+export { isUrl, downloadUrl, type DownloadOptions } from './download.js';
 
 export interface LoadedTimeline {
   timeline: Timeline;

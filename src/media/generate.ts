@@ -8,25 +8,32 @@ import { StreamDecoder } from './decoder.js';
 import { OutputFile } from './output.js';
 import type { Rational } from '../timeline/rational.js';
 
+/** One generated audio stream. */
+export interface GeneratedAudio {
+  sampleRate: number;
+  layout: 'mono' | 'stereo';
+  /** Intervals [start, end) in seconds with a loud tone; silence elsewhere (a -60 dB hiss floor). */
+  bursts?: Array<[number, number]>;
+  /** A raw aevalsrc expression instead of bursts. */
+  expr?: string;
+  /**
+   * A whole lavfi audio graph instead (fast for long benchmark inputs, where aevalsrc's per-sample
+   * expression would dominate).
+   */
+  graph?: string;
+  /** Language tag of the stream (e.g. "eng"). */
+  lang?: string;
+}
+
 /** A generated recording: FFmpeg lavfi sources encoded to a real file (for tests and benchmarks). */
 export interface GenerateSpec {
   /** Seconds. */
   duration: number;
   /** `filters` are appended to the source (e.g. a geq that paints the frame number). */
   video?: { width: number; height: number; rate: Rational; source?: string; filters?: string };
-  audio?: {
-    sampleRate: number;
-    layout: 'mono' | 'stereo';
-    /** Intervals [start, end) in seconds with a loud tone; silence elsewhere (a -60 dB hiss floor). */
-    bursts?: Array<[number, number]>;
-    /** A raw aevalsrc expression instead of bursts. */
-    expr?: string;
-    /**
-     * A whole lavfi audio graph instead (fast for long benchmark inputs, where aevalsrc's per-sample
-     * expression would dominate).
-     */
-    graph?: string;
-  };
+  audio?: GeneratedAudio;
+  /** Further audio streams after `audio` (stream 1, 2, …), each with its own content. */
+  moreAudio?: GeneratedAudio[];
   encoders?: { video?: string; audio?: string };
   videoOptions?: Record<string, string>;
 }
@@ -58,10 +65,10 @@ export async function generateMedia(path: string, spec: GenerateSpec): Promise<v
           options: spec.videoOptions ?? { preset: 'ultrafast' },
         })
       : null;
-    const aSpec = spec.audio;
-    const audioSink = aSpec
-      ? out.addAudio({ encoder: spec.encoders?.audio ?? codecs.audio, sampleRate: aSpec.sampleRate, layout: aSpec.layout })
-      : null;
+    const audioSpecs = [...(spec.audio ? [spec.audio] : []), ...(spec.moreAudio ?? [])];
+    const audioSinks = audioSpecs.map((a) =>
+      out.addAudio({ encoder: spec.encoders?.audio ?? codecs.audio, sampleRate: a.sampleRate, layout: a.layout, lang: a.lang ?? null }),
+    );
     out.begin();
     if (vSpec && videoSink) {
       const src = vSpec.source ?? 'testsrc2';
@@ -79,7 +86,9 @@ export async function generateMedia(path: string, spec: GenerateSpec): Promise<v
         dec.close();
       }
     }
-    if (aSpec && audioSink) {
+    for (let k = 0; k < audioSpecs.length; k++) {
+      const aSpec = audioSpecs[k];
+      const audioSink = audioSinks[k];
       const expr = aSpec.expr ?? burstExpr(aSpec.bursts ?? []);
       const channels = aSpec.layout === 'stereo' ? `${expr}|${expr}` : expr;
       const graph = aSpec.graph ?? `aevalsrc=exprs=${channels}:s=${aSpec.sampleRate}:d=${spec.duration}:c=${aSpec.layout}`;

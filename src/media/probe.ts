@@ -2,7 +2,7 @@ import { MediaError, UserError } from '../errors.js';
 import { rational, type Rational } from '../timeline/rational.js';
 import { av, averrorMessage, loadAv } from './av.js';
 import type { AudioStreamInfo, MediaInfo, SubtitleStreamInfo, VideoStreamInfo } from './types.js';
-import { statSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 
 type FormatContext = InstanceType<ReturnType<typeof av>['lib']['FormatContext']>;
 
@@ -31,6 +31,58 @@ export function assertInputFile(path: string): void {
   if (st.size === 0) throw new UserError(`input file is empty: ${path}`);
 }
 
+/** Reads up to `length` bytes at `position`; fewer at the end of the file. */
+function readAt(fd: number, position: number, length: number): Buffer {
+  const buf = Buffer.alloc(length);
+  const n = readSync(fd, buf, 0, length, position);
+  return buf.subarray(0, n);
+}
+
+/**
+ * Why FFmpeg could not open an MP4/MOV (ISO base media) file, when the reason is the usual one: a
+ * recording that was never finished has its `ftyp` and `mdat` boxes but no `moov` (the index, which
+ * is written last), or a box that runs past the end of the file. FFmpeg only says "Invalid data",
+ * which does not tell the user the file is truncated. Null for anything else.
+ */
+export function diagnoseIsoBmff(path: string): string | null {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return null;
+  }
+  try {
+    const size = statSync(path).size;
+    const head = readAt(fd, 0, 8);
+    if (head.length < 8 || head.toString('latin1', 4, 8) !== 'ftyp') return null;
+    let pos = 0;
+    let sawMoov = false;
+    // Top-level boxes only: a handful of headers, however big the file.
+    for (let boxes = 0; pos + 8 <= size && boxes < 10_000; boxes++) {
+      const h = readAt(fd, pos, 16);
+      if (h.length < 8) break;
+      let boxSize = h.readUInt32BE(0);
+      const type = h.toString('latin1', 4, 8);
+      if (boxSize === 1 && h.length >= 16) boxSize = Number(h.readBigUInt64BE(8));
+      else if (boxSize === 0) boxSize = size - pos; // "to the end of the file"
+      if (type === 'moov') sawMoov = true;
+      if (boxSize < 8) return 'it is corrupt (a box with an impossible size)';
+      if (pos + boxSize > size) {
+        return sawMoov
+          ? `it is truncated: its '${type}' box needs ${pos + boxSize - size} more bytes than the file has`
+          : `it is truncated: the recording was not finished (no 'moov' index, and the '${type}' box is cut short)`;
+      }
+      pos += boxSize;
+    }
+    if (!sawMoov) return "it is truncated or incomplete: it has no 'moov' box (the index is written last, so the recording was not finished)";
+    return null;
+  } catch {
+    return null;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Opens a media file for reading, with a clear error for anything FFmpeg cannot open. */
 export async function openFormat(path: string, inputFormat?: string): Promise<FormatContext> {
   await loadAv();
@@ -38,7 +90,11 @@ export async function openFormat(path: string, inputFormat?: string): Promise<Fo
   const fmt = new lib.FormatContext();
   const ifmt = inputFormat ? lib.InputFormat.findInputFormat(inputFormat) : null;
   const ret = fmt.openInputSync(path, ifmt, null);
-  if (ret < 0) throw new MediaError(`could not open ${path}: ${averrorMessage(ret)}`);
+  if (ret < 0) {
+    const why = inputFormat ? null : diagnoseIsoBmff(path);
+    if (why) throw new MediaError(`could not open ${path}: ${why}`);
+    throw new MediaError(`could not open ${path}: ${averrorMessage(ret)} (is it a media file?)`);
+  }
   const info = fmt.findStreamInfoSync(null);
   if (info < 0) {
     fmt.closeInputSync();
@@ -120,4 +176,75 @@ export function describe(path: string, fmt: FormatContext): MediaInfo {
     audio,
     subtitle,
   };
+}
+
+/** Colour description of a video stream: FFmpeg's enum values (2 = unspecified, 1 = bt709). */
+export interface VideoColour {
+  /** AVColorRange: 0 unspecified, 1 tv (limited), 2 pc (full). */
+  range: number;
+  space: number;
+  primaries: number;
+  transfer: number;
+}
+
+/** A data stream (timecode tracks and the like). */
+export interface DataStreamInfo {
+  index: number;
+  codec: string;
+  /** The codec tag as four characters, e.g. "tmcd". */
+  tag: string;
+  timecode: string | null;
+}
+
+/** What `tacet info` and `tacet desc` show beyond MediaInfo. */
+export interface MediaDetails {
+  info: MediaInfo;
+  /** One per entry of `info.video`, in the same order. */
+  colour: VideoColour[];
+  data: DataStreamInfo[];
+  /** The container's `description` metadata, if any. */
+  description: string | null;
+}
+
+function fourcc(tag: number): string {
+  let s = '';
+  for (let i = 0; i < 4; i++) {
+    const ch = (tag >>> (8 * i)) & 0xff;
+    if (ch === 0) break;
+    s += String.fromCharCode(ch);
+  }
+  return s;
+}
+
+/** Everything probe reads, plus colour fields, data streams and the description (no decoding). */
+export async function inspect(path: string): Promise<MediaDetails> {
+  assertInputFile(path);
+  const fmt = await openFormat(path);
+  try {
+    const { lib, c } = av();
+    const info = describe(path, fmt);
+    const colour: VideoColour[] = [];
+    const data: DataStreamInfo[] = [];
+    for (const st of fmt.streams) {
+      const par = st.codecpar;
+      if (par.codecType === c.AVMEDIA_TYPE_VIDEO && !st.hasDisposition(c.AV_DISPOSITION_ATTACHED_PIC)) {
+        colour.push({
+          range: Number(par.colorRange),
+          space: Number(par.colorSpace),
+          primaries: Number(par.colorPrimaries),
+          transfer: Number(par.colorTrc),
+        });
+      } else if (par.codecType === c.AVMEDIA_TYPE_DATA) {
+        data.push({
+          index: st.index,
+          codec: lib.avGetCodecName(par.codecId) ?? 'unknown',
+          tag: fourcc(par.codecTag),
+          timecode: st.metadata?.get('timecode') ?? null,
+        });
+      }
+    }
+    return { info, colour, data, description: fmt.metadata?.get('description') ?? null };
+  } finally {
+    fmt.closeInputSync();
+  }
 }

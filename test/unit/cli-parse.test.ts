@@ -38,6 +38,11 @@ describe('parseCli defaults', () => {
       debug: false,
       quiet: false,
       stats: false,
+      open: false,
+      ytDlpLocation: 'yt-dlp',
+      ytDlpExtras: null,
+      outputFormat: null,
+      downloadFormat: null,
     });
   });
 
@@ -62,6 +67,10 @@ describe('parseCli value options and aliases', () => {
     [['-fps', '29.97'], 'frameRate', '29.97'],
     [['--time-base', 'film'], 'frameRate', 'film'],
     [['--progress', 'machine'], 'progress', 'machine'],
+    [['--yt-dlp-location', '/opt/yt-dlp'], 'ytDlpLocation', '/opt/yt-dlp'],
+    [['--yt-dlp-extras', '--cookies c.txt'], 'ytDlpExtras', '--cookies c.txt'],
+    [['--output-format', '%(title)s.%(ext)s'], 'outputFormat', '%(title)s.%(ext)s'],
+    [['--download-format', 'best'], 'downloadFormat', 'best'],
   ];
   for (const [argv, field, expected] of cases) {
     it(`${argv.join(' ')} sets ${field}`, () => {
@@ -112,6 +121,20 @@ describe('parseCli flags', () => {
     assert.equal(options.debug, true);
     assert.equal(options.quiet, true);
     assert.equal(edit(['--quiet']).options.quiet, true);
+  });
+
+  it('--open sets open and --no-open clears it; the last one wins', () => {
+    assert.equal(edit(['a.mp4', '--open']).options.open, true);
+    assert.equal(edit(['a.mp4', '--open', '--no-open']).options.open, false);
+    assert.equal(edit(['a.mp4', '--no-open', '--open']).options.open, true);
+  });
+
+  it('keeps the arguments other than inputs, in order, for tacet batch', () => {
+    const command = parseCli(['a.mp4', '-m', '0.3s', 'b.mp4', '--edit=motion', '--no-cache', '--', '-c.mp4']);
+    assert.equal(command.kind, 'edit');
+    const { inputs, optionArgs } = command as Extract<CliCommand, { kind: 'edit' }>;
+    assert.deepEqual(inputs, ['a.mp4', 'b.mp4', '-c.mp4']);
+    assert.deepEqual(optionArgs, ['-m', '0.3s', '--edit=motion', '--no-cache']);
   });
 
   it('refuses a value given to a flag', () => {
@@ -235,9 +258,10 @@ describe('option table', () => {
   it('marks exactly the options tacet implements', () => {
     const implemented = OPTIONS.filter((d) => d.implemented).map((d) => d.name).sort();
     assert.deepEqual(implemented, [
-      '--cut', '--debug', '--edit', '--export', '--frame-rate', '--help', '--keep', '--margin', '--no-cache',
-      '--output', '--progress', '--quiet', '--set-action', '--set-speed-for-range', '--silent-speed', '--smooth',
-      '--stats', '--version', '--video-speed', '--when-active', '--when-inactive', '--when:N',
+      '--cut', '--debug', '--download-format', '--edit', '--export', '--frame-rate', '--help', '--keep', '--margin',
+      '--no-cache', '--no-open', '--open', '--output', '--output-format', '--progress', '--quiet', '--set-action',
+      '--set-speed-for-range', '--silent-speed', '--smooth', '--stats', '--version', '--video-speed', '--when-active',
+      '--when-inactive', '--when:N', '--yt-dlp-extras', '--yt-dlp-location',
     ]);
   });
 

@@ -180,3 +180,37 @@ describe('formatFinished', () => {
     assert.equal(nimFloat(1000), '1000.0');
   });
 });
+
+describe('Progress steady redraw and messages', () => {
+  it('redraws from a timer between ticks, and stops with end()', async () => {
+    const writes: string[] = [];
+    const progress = new Progress('machine', { write: (s: string) => writes.push(s) }, Date.now, true);
+    progress.start('Rendering', 100);
+    progress.tick(10);
+    // Timers run late on a busy machine: wait for two redraws, however long they take (up to 5 s).
+    const redraws = () => writes.filter((w) => w.startsWith('Rendering~10.0~100.0~')).length;
+    for (let waited = 0; redraws() < 2 && waited < 5000; waited += REDRAW_INTERVAL_MS) {
+      await new Promise((r) => setTimeout(r, REDRAW_INTERVAL_MS));
+    }
+    const drawn = redraws();
+    assert.ok(drawn >= 2, `expected steady redraws without ticks, got ${drawn}: ${JSON.stringify(writes)}`);
+    progress.end();
+    const count = writes.length;
+    await new Promise((r) => setTimeout(r, REDRAW_INTERVAL_MS * 2));
+    assert.equal(writes.length, count, 'no redraw after end()');
+  });
+
+  it('clearLine blanks the bar for a message, and the next tick draws it again', () => {
+    const { writes, progress, advance } = harness('machine', 30);
+    progress.start('t', 10);
+    progress.clearLine();
+    assert.equal(writes.at(-1), ' '.repeat(28) + '\r');
+    progress.tick(1); // drawn at once, although the interval has not passed
+    assert.equal(writes.at(-1), 't~1.0~10.0~0.0\r');
+    advance(1);
+    progress.end();
+    progress.clearLine(); // after end: nothing to clear
+    assert.equal(writes.at(-1), ' '.repeat(28) + '\r');
+    assert.equal(writes.length, 4);
+  });
+});

@@ -1,0 +1,85 @@
+/**
+ * A process-wide pool of analysis worker threads, created on first use and reused for every job.
+ * Workers are never terminated: tearing down a worker's environment after node-av ran in it can
+ * crash the process. Idle workers are unref'd so that they never keep the process alive; the CLI
+ * ends with process.exit anyway.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { MediaError, UserError } from '../errors.js';
+import type { RangeJob, RangeResult } from './range.js';
+
+interface Slot {
+  worker: Worker;
+  busy: boolean;
+}
+
+interface Pending {
+  job: RangeJob;
+  resolve: (r: RangeResult) => void;
+  reject: (e: Error) => void;
+}
+
+let slots: Slot[] | null = null;
+const queue: Pending[] = [];
+const inflight = new Map<number, Pending>();
+let nextId = 1;
+
+/** Number of workers the pool has (or will have): one per core the process may use. */
+export function poolSize(): number {
+  const env = Number(process.env.TACET_ANALYSIS_WORKERS);
+  return Number.isInteger(env) && env > 0 ? env : Math.max(1, availableParallelism());
+}
+
+function start(): Slot[] {
+  if (slots) return slots;
+  slots = [];
+  for (let i = 0; i < poolSize(); i++) {
+    const worker = new Worker(new URL('./worker.js', import.meta.url));
+    const slot: Slot = { worker, busy: false };
+    worker.unref();
+    worker.on('message', (msg: { id: number; ok: boolean; result?: RangeResult; name?: string; message?: string }) => {
+      const p = inflight.get(msg.id);
+      inflight.delete(msg.id);
+      slot.busy = false;
+      worker.unref();
+      if (p) {
+        if (msg.ok) p.resolve(msg.result!);
+        else p.reject(msg.name === 'UserError' ? new UserError(msg.message!) : new MediaError(msg.message!));
+      }
+      pump();
+    });
+    worker.on('error', (e) => {
+      // A worker that dies takes its job with it; fail every job so callers fall back to serial.
+      for (const p of inflight.values()) p.reject(e);
+      inflight.clear();
+      slots = slots!.filter((s) => s !== slot);
+      if (slots.length === 0) slots = null;
+    });
+    slots.push(slot);
+  }
+  return slots;
+}
+
+function pump(): void {
+  if (!slots) return;
+  for (const slot of slots) {
+    if (slot.busy) continue;
+    const p = queue.shift();
+    if (!p) return;
+    const id = nextId++;
+    slot.busy = true;
+    slot.worker.ref(); // keep the process alive while a job is in flight
+    inflight.set(id, p);
+    slot.worker.postMessage({ id, job: p.job });
+  }
+}
+
+/** Runs one range job on the next free worker. */
+export function runOnPool(job: RangeJob): Promise<RangeResult> {
+  start();
+  return new Promise((resolve, reject) => {
+    queue.push({ job, resolve, reject });
+    pump();
+  });
+}
