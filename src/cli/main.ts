@@ -107,6 +107,7 @@ async function runEditCommand(inputs: string[], o: EditCliOptions): Promise<numb
       export: o.export,
       output: o.output,
       noCache: o.noCache,
+      render: o.render,
       signal: controller.signal,
       onWarning: warn,
       onProgress: (title, done, total) => {

@@ -10,6 +10,7 @@
  * own reference page shows as the heading (the last name in its list); the others are aliases.
  */
 import type { RangeKind } from '../edit/plan.js';
+import type { RenderRequest } from '../render/settings.js';
 
 /** Help groups, in the order auto-editor prints them. */
 export const OPTION_GROUPS = [
@@ -91,6 +92,8 @@ export interface EditCliOptions {
   outputFormat: string | null;
   /** `--download-format`: yt-dlp's format selector (its -f); null = yt-dlp's choice. */
   downloadFormat: string | null;
+  /** Render and timeline settings (`-c:v`, `-res`, `-anorm`, …), raw; the core parses them. */
+  render: RenderRequest;
 }
 
 /**
@@ -99,7 +102,7 @@ export interface EditCliOptions {
  *   `whens` and `ranges`, appends to (every occurrence counts, in order);
  * - `help` / `version`: switch the whole command.
  */
-export type OptionTarget = keyof EditCliOptions | 'help' | 'version';
+export type OptionTarget = Exclude<keyof EditCliOptions, 'render'> | 'render' | 'help' | 'version';
 
 /** One command-line option. */
 export interface OptionDef {
@@ -131,6 +134,8 @@ export interface OptionDef {
   readonly label?: number;
   /** For `ranges`: which kind of range the value is. */
   readonly rangeKind?: RangeKind;
+  /** For target `render`: the RenderRequest field the value (or, for a flag, `flagValue`) goes to. */
+  readonly renderKey?: keyof RenderRequest;
   /** For `whens`: the value is a plain speed (`--silent-speed 2`), turned into action text. */
   readonly speedValue?: boolean;
 }
@@ -157,6 +162,34 @@ function later(
     implemented: false,
     ...(extra.hidden ? { hidden: true } : {}),
     ...(extra.default !== undefined ? { default: extra.default } : {}),
+  };
+}
+
+/**
+ * A render or timeline setting: its value lands in `EditCliOptions.render[key]` (a flag sets
+ * `flagValue`, default true). `implemented` is false until the renderer honours it.
+ */
+function renderOption(
+  name: string,
+  aliases: readonly string[],
+  group: OptionGroup,
+  metavar: string,
+  help: string,
+  key: keyof RenderRequest,
+  extra: { implemented?: boolean; flagValue?: boolean; value?: ValueSpec; hidden?: boolean } = {},
+): OptionDef {
+  return {
+    name,
+    aliases,
+    value: extra.value ?? (metavar === '' ? FLAG : TEXT),
+    metavar,
+    group,
+    help,
+    implemented: extra.implemented ?? false,
+    target: 'render',
+    renderKey: key,
+    ...(extra.flagValue !== undefined ? { flagValue: extra.flagValue } : {}),
+    ...(extra.hidden ? { hidden: true } : {}),
   };
 }
 
@@ -223,8 +256,8 @@ export const OPTIONS: readonly OptionDef[] = [
     implemented: true,
     target: 'smooth',
   },
-  later('--transition', [], 'Editing Options', 'dissolve:DURATION[:MIN-CUT]',
-    'Cross-dissolve video and audio at cuts, and fade at both ends of the timeline.'),
+  renderOption('--transition', [], 'Editing Options', 'dissolve:DURATION[:MIN-CUT]',
+    'Cross-dissolve video and audio at cuts, and fade at both ends of the timeline.', 'transition'),
   {
     name: '--output',
     aliases: ['-o'],
@@ -349,9 +382,9 @@ export const OPTIONS: readonly OptionDef[] = [
     implemented: true,
     target: 'frameRate',
   },
-  later('--sample-rate', ['-ar'], 'Timeline Options', 'NAT', 'The timeline audio sample rate, e.g. 48000 or 48kHz.'),
-  later('--resolution', ['-res'], 'Timeline Options', 'WIDTH,HEIGHT', 'The timeline width and height.'),
-  later('--background', ['-b', '-bg'], 'Timeline Options', 'COLOR', 'The background as a solid RGB colour.'),
+  renderOption('--sample-rate', ['-ar'], 'Timeline Options', 'NAT', 'The timeline audio sample rate, e.g. 48000 or 48kHz.', 'sampleRate'),
+  renderOption('--resolution', ['-res'], 'Timeline Options', 'WIDTH,HEIGHT', 'The timeline width and height.', 'resolution'),
+  renderOption('--background', ['-b', '-bg'], 'Timeline Options', 'COLOR', 'The background as a solid RGB colour.', 'background'),
 
   // ── URL Download Options ──
   {
@@ -444,37 +477,33 @@ export const OPTIONS: readonly OptionDef[] = [
   },
 
   // ── Container Settings ──
-  later('-vn', [], 'Container Settings', '', 'Leave out video streams.'),
-  later('-an', [], 'Container Settings', '', 'Leave out audio streams.'),
-  later('-sn', [], 'Container Settings', '', 'Leave out subtitle streams.'),
-  later('-dn', [], 'Container Settings', '', 'Leave out data streams.'),
-  later('--faststart', [], 'Container Settings', '', 'Put the MP4/MOV index first (movflags +faststart), good for the web.'),
-  later('--no-faststart', [], 'Container Settings', '', 'Do not move the MP4/MOV index; faster for large files.'),
-  later('--fragmented', [], 'Container Settings', '', 'Write fragmented MP4/MOV, playable before it is complete.'),
-  later('--no-fragmented', [], 'Container Settings', '', 'Write ordinary, unfragmented MP4/MOV.'),
+  renderOption('-vn', [], 'Container Settings', '', 'Leave out video streams.', 'noVideo'),
+  renderOption('-an', [], 'Container Settings', '', 'Leave out audio streams.', 'noAudio'),
+  renderOption('-sn', [], 'Container Settings', '', 'Leave out subtitle streams.', 'noSubtitles'),
+  renderOption('-dn', [], 'Container Settings', '', 'Leave out data streams.', 'noData'),
+  renderOption('--faststart', [], 'Container Settings', '', 'Put the MP4/MOV index first (movflags +faststart), good for the web.', 'faststart'),
+  renderOption('--no-faststart', [], 'Container Settings', '', 'Do not move the MP4/MOV index; faster for large files.', 'faststart', { flagValue: false }),
+  renderOption('--fragmented', [], 'Container Settings', '', 'Write fragmented MP4/MOV, playable before it is complete.', 'fragmented'),
+  renderOption('--no-fragmented', [], 'Container Settings', '', 'Write ordinary, unfragmented MP4/MOV.', 'fragmented', { flagValue: false }),
 
   // ── Video Rendering ──
-  later('--video-codec', ['-c:v', '-vcodec'], 'Video Rendering', 'ENCODER', 'The video encoder for the output.'),
-  later('--video-bitrate', ['-b:v'], 'Video Rendering', 'BITRATE', 'Video bits per second, e.g. 5M.'),
-  later('-crf', [], 'Video Rendering', 'NUM', 'Constant rate factor for quality-based encoding; lower is better.', {
-    value: { kind: 'integer', min: 0, max: 63 },
-  }),
-  later('--gop', ['-g'], 'Video Rendering', 'NUM', 'The most frames between two keyframes.', {
-    value: { kind: 'integer', min: 1 },
-  }),
-  later('-vprofile', ['-profile:v'], 'Video Rendering', 'PROFILE', 'The video profile, e.g. high, main or baseline for h264.'),
-  later('--preset', ['-preset'], 'Video Rendering', 'PRESET', "The video encoder's preset, e.g. ultrafast, medium, slow."),
-  later('--pix-fmt', ['-pix_fmt'], 'Video Rendering', 'FMT', 'The output pixel format, e.g. yuv420p.'),
-  later('--scale', [], 'Video Rendering', 'NUM', "Scale the output video's resolution by NUM."),
-  later('--no-seek', [], 'Video Rendering', '', 'Decode straight through instead of seeking (for debugging desync).'),
-  later('--no-partial-lossless', [], 'Video Rendering', '', 'Re-encode every frame instead of copying untouched GOPs.'),
+  renderOption('--video-codec', ['-c:v', '-vcodec'], 'Video Rendering', 'ENCODER', 'The video encoder for the output.', 'videoCodec'),
+  renderOption('--video-bitrate', ['-b:v'], 'Video Rendering', 'BITRATE', 'Video bits per second, e.g. 5M.', 'videoBitrate'),
+  renderOption('-crf', [], 'Video Rendering', 'NUM', 'Constant rate factor for quality-based encoding; lower is better.', 'crf', { value: { kind: 'integer', min: 0, max: 63 } }),
+  renderOption('--gop', ['-g'], 'Video Rendering', 'NUM', 'The most frames between two keyframes.', 'gop', { value: { kind: 'integer', min: 1 } }),
+  renderOption('-vprofile', ['-profile:v'], 'Video Rendering', 'PROFILE', 'The video profile, e.g. high, main or baseline for h264.', 'profile'),
+  renderOption('--preset', ['-preset'], 'Video Rendering', 'PRESET', "The video encoder's preset, e.g. ultrafast, medium, slow.", 'preset'),
+  renderOption('--pix-fmt', ['-pix_fmt'], 'Video Rendering', 'FMT', 'The output pixel format, e.g. yuv420p.', 'pixFmt'),
+  renderOption('--scale', [], 'Video Rendering', 'NUM', "Scale the output video's resolution by NUM.", 'scale'),
+  renderOption('--no-seek', [], 'Video Rendering', '', 'Decode straight through instead of seeking (for debugging desync).', 'noSeek'),
+  renderOption('--no-partial-lossless', [], 'Video Rendering', '', 'Re-encode every frame instead of copying untouched GOPs.', 'partialLossless', { flagValue: false }),
 
   // ── Audio Rendering ──
-  later('--audio-codec', ['-c:a', '-acodec'], 'Audio Rendering', 'ENCODER', 'The audio encoder for the output.'),
-  later('--audio-layout', ['-layout'], 'Audio Rendering', 'LAYOUT', 'The audio channel layout of the output, e.g. mono, stereo.'),
-  later('--audio-bitrate', ['-b:a'], 'Audio Rendering', 'BITRATE', 'Audio bits per second, e.g. 192k.'),
-  later('--mix-audio-streams', [], 'Audio Rendering', '', 'Mix all audio streams into one.'),
-  later('--audio-normalize', ['-anorm'], 'Audio Rendering', 'NORM-TYPE', 'Normalise loudness (ebu or peak) just before writing.'),
+  renderOption('--audio-codec', ['-c:a', '-acodec'], 'Audio Rendering', 'ENCODER', 'The audio encoder for the output.', 'audioCodec'),
+  renderOption('--audio-layout', ['-layout'], 'Audio Rendering', 'LAYOUT', 'The audio channel layout of the output, e.g. mono, stereo.', 'audioLayout'),
+  renderOption('--audio-bitrate', ['-b:a'], 'Audio Rendering', 'BITRATE', 'Audio bits per second, e.g. 192k.', 'audioBitrate'),
+  renderOption('--mix-audio-streams', [], 'Audio Rendering', '', 'Mix all audio streams into one.', 'mixAudioStreams'),
+  renderOption('--audio-normalize', ['-anorm'], 'Audio Rendering', 'NORM-TYPE', 'Normalise loudness (ebu or peak) just before writing.', 'audioNormalize'),
 
   // ── Miscellaneous ──
   {
@@ -573,6 +602,7 @@ export function defaultEditOptions(): EditCliOptions {
     ytDlpExtras: null,
     outputFormat: null,
     downloadFormat: null,
+    render: {},
   };
   for (const def of OPTIONS) {
     if (def.target === 'ytDlpLocation') options.ytDlpLocation = def.default ?? 'yt-dlp';

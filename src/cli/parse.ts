@@ -186,6 +186,12 @@ function assign(options: EditCliOptions, resolved: Resolved, value: string | tru
     case 'open':
       options.open = def.flagValue ?? true;
       return;
+    case 'render': {
+      if (def.renderKey === undefined) throw new Error(`${def.name} has no render key`);
+      const fields = options.render as Record<string, string | boolean>;
+      fields[def.renderKey] = value === true ? (def.flagValue ?? true) : value;
+      return;
+    }
     case 'help':
     case 'version':
     case undefined:

@@ -9,6 +9,7 @@ import { defaultTimebase, parseFrameRate } from '../timeline/timebase.js';
 import { editMedia } from './analysis.js';
 import { isTimelineInput, loadTimeline } from './inputs.js';
 import { resolveExport, writeOutput } from './outputs.js';
+import type { RenderRequest } from '../render/settings.js';
 
 export { defaultOutputPath, resolveExport, writeAtomically } from './outputs.js';
 
@@ -22,6 +23,8 @@ export interface EditOptions extends EditRequest {
   /** Output path; null = default name; "-" = stdout (timeline exports only). */
   output: string | null;
   noCache: boolean;
+  /** Render and timeline settings (`-c:v`, `-res`, `-anorm`, …) as given; default {}. */
+  render?: RenderRequest;
   /** Print statistics instead of writing anything (`--stats`/`--preview`). */
   stats?: boolean;
   onProgress?: (title: string, done: number, total: number) => void;
@@ -72,6 +75,7 @@ export async function runEdit(opts: EditOptions): Promise<EditResult> {
     choice,
     output: opts.output,
     input: opts.input,
+    render: opts.render ?? {},
     signal: opts.signal,
     onProgress: opts.onProgress,
     onWarning: opts.onWarning,

@@ -8,6 +8,7 @@ import { checkOutputPath, renderTimeline, tempOutputPath } from '../render/rende
 import { SpanMap, clipSpans, findSidecars, mainLayer, retimeSubtitleText } from '../render/streams.js';
 import { writeTimelineJson } from '../timeline/json.js';
 import type { Timeline } from '../timeline/model.js';
+import type { RenderRequest } from '../render/settings.js';
 
 /** What a run produces. */
 export type ExportKind = 'render' | 'clip-sequence' | 'v1' | 'v2' | 'v3' | keyof typeof EDITOR_FORMATS;
@@ -70,6 +71,8 @@ export interface WriteOptions {
   output: string | null;
   /** The file named on the command line (a media file or a timeline file), if any. */
   input: string | null;
+  /** Render settings as given (`-c:v`, `-anorm`, …); only renders and clip sequences use them. */
+  render?: RenderRequest;
   signal?: AbortSignal;
   onProgress?: (title: string, done: number, total: number) => void;
   /** Told about what a render cannot keep (a subtitle stream the container cannot hold, …). */
@@ -99,6 +102,7 @@ export async function writeOutput(tl: Timeline, sources: Map<string, MediaInfo>,
     if (extname(out) === '') out += extname(firstSource);
     await renderTimeline(tl, sources, {
       output: out,
+      render: o.render ?? {},
       signal: o.signal,
       onProgress: (d, t) => o.onProgress?.('Rendering', d, t),
       onWarning: o.onWarning,
@@ -192,6 +196,7 @@ async function writeClipSequence(tl: Timeline, sources: Map<string, MediaInfo>, 
     const out = join(dir, `${stem}-${String(i + 1).padStart(width, '0')}${ext}`);
     await renderTimeline(one, sources, {
       output: out,
+      render: o.render ?? {},
       signal: o.signal,
       onProgress: (d, t) => o.onProgress?.(`Rendering clip ${i + 1}/${main.length}`, d, t),
     });

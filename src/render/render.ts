@@ -12,12 +12,15 @@ import { layoutFromName } from '../media/layout.js';
 import { ExtraStreams } from './streams.js';
 import { StretchedClip } from './stretch.js';
 import { VideoSource } from './video-source.js';
+import type { RenderRequest } from './settings.js';
 
 /** Fade length at cut edges: long enough to remove clicks, too short to hear. */
 const FADE_SECONDS = 0.003;
 
 export interface RenderOptions {
   output: string;
+  /** Render settings as given (`-c:v`, `-crf`, `-anorm`, …); default {}. */
+  render?: RenderRequest;
   /** Called with (doneFrames, totalFrames) at most a few times per second. */
   onProgress?: (done: number, total: number) => void;
   signal?: AbortSignal;

@@ -92,7 +92,7 @@ test('refuses what a batch cannot do, with one line each', async () => {
     [['batch', 'a.wav', '-j', 'many'], /--jobs needs a whole number/],
     [['batch', 'a.wav', 'b.wav', '-o', 'out.wav'], /-o must name an existing folder/],
     [['batch', 'a.wav', '--margn', '1s'], /did you mean --margin/],
-    [['batch', 'a.wav', '--video-codec', 'h264'], /not supported by tacet yet/],
+    [['batch', 'a.wav', '--license-key', 'abc'], /not supported by tacet yet/],
   ];
   for (const [args, pattern] of cases) {
     const r = await runCli(args, { cwd: dir });
