@@ -134,6 +134,8 @@ export interface OptionDef {
   readonly label?: number;
   /** For `ranges`: which kind of range the value is. */
   readonly rangeKind?: RangeKind;
+  /** For a flag whose target is `export`: the export it stands for (`-exp` is `--export premiere`). */
+  readonly exportValue?: string;
   /** For target `render`: the RenderRequest field the value (or, for a flag, `flagValue`) goes to. */
   readonly renderKey?: keyof RenderRequest;
   /** For `whens`: the value is a plain speed (`--silent-speed 2`), turned into action text. */
@@ -162,6 +164,22 @@ function later(
     implemented: false,
     ...(extra.hidden ? { hidden: true } : {}),
     ...(extra.default !== undefined ? { default: extra.default } : {}),
+  };
+}
+
+/** auto-editor's hidden `--export-to-X`/`-exX` shortcuts: flags meaning `--export X`. */
+function exportShortcut(name: string, alias: string, kind: string): OptionDef {
+  return {
+    name,
+    aliases: [alias],
+    value: FLAG,
+    metavar: '',
+    group: 'Editing Options',
+    help: `Shortcut for --export ${kind}.`,
+    implemented: true,
+    hidden: true,
+    target: 'export',
+    exportValue: kind,
   };
 }
 
@@ -351,13 +369,11 @@ export const OPTIONS: readonly OptionDef[] = [
     hidden: true,
     target: 'whens',
   },
-  later('--export-to-premiere', ['-exp'], 'Editing Options', '', 'Shortcut for --export premiere.', { hidden: true }),
-  later('--export-to-resolve', ['-exr'], 'Editing Options', '', 'Shortcut for --export resolve.', { hidden: true }),
-  later('--export-to-final-cut-pro', ['-exf'], 'Editing Options', '', 'Shortcut for --export final-cut-pro.', {
-    hidden: true,
-  }),
-  later('--export-to-shotcut', ['-exs'], 'Editing Options', '', 'Shortcut for --export shotcut.', { hidden: true }),
-  later('--export-to-kdenlive', ['-exk'], 'Editing Options', '', 'Shortcut for --export kdenlive.', { hidden: true }),
+  exportShortcut('--export-to-premiere', '-exp', 'premiere'),
+  exportShortcut('--export-to-resolve', '-exr', 'resolve'),
+  exportShortcut('--export-to-final-cut-pro', '-exf', 'final-cut-pro'),
+  exportShortcut('--export-to-shotcut', '-exs', 'shotcut'),
+  exportShortcut('--export-to-kdenlive', '-exk', 'kdenlive'),
 
   // ── Timeline Options ──
   {

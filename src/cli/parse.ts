@@ -147,9 +147,11 @@ function checkValue(resolved: Resolved, value: string): void {
 function assign(options: EditCliOptions, resolved: Resolved, value: string | true): void {
   const { def, spelling } = resolved;
   switch (def.target) {
+    case 'export':
+      options.export = value === true ? (def.exportValue ?? null) : value;
+      return;
     case 'margin':
     case 'smooth':
-    case 'export':
     case 'output':
     case 'frameRate':
     case 'ytDlpLocation':

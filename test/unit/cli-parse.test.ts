@@ -130,6 +130,13 @@ describe('parseCli flags', () => {
     assert.equal(edit(['a.mp4', '--no-open', '--open']).options.open, true);
   });
 
+  it("takes auto-editor's export shortcuts as --export", () => {
+    assert.equal(edit(['a.mp4', '-exp']).options.export, 'premiere');
+    assert.equal(edit(['a.mp4', '--export-to-final-cut-pro']).options.export, 'final-cut-pro');
+    assert.equal(edit(['a.mp4', '-exs', '--export', 'v3']).options.export, 'v3');
+    assert.equal(edit(['a.mp4', '--export', 'v3', '-exk']).options.export, 'kdenlive');
+  });
+
   it('keeps the arguments other than inputs, in order, for tacet batch', () => {
     const command = parseCli(['a.mp4', '-m', '0.3s', 'b.mp4', '--edit=motion', '--no-cache', '--', '-c.mp4']);
     assert.equal(command.kind, 'edit');
@@ -257,7 +264,8 @@ describe('option table', () => {
   it('marks exactly the options tacet implements', () => {
     const implemented = OPTIONS.filter((d) => d.implemented).map((d) => d.name).sort();
     assert.deepEqual(implemented, [
-      '--cut', '--debug', '--download-format', '--edit', '--export', '--frame-rate', '--help', '--keep', '--margin',
+      '--cut', '--debug', '--download-format', '--edit', '--export', '--export-to-final-cut-pro', '--export-to-kdenlive',
+      '--export-to-premiere', '--export-to-resolve', '--export-to-shotcut', '--frame-rate', '--help', '--keep', '--margin',
       '--no-cache', '--no-open', '--open', '--output', '--output-format', '--progress', '--quiet', '--set-action',
       '--set-speed-for-range', '--silent-speed', '--smooth', '--stats', '--version', '--video-speed', '--when-active',
       '--when-inactive', '--when:N', '--yt-dlp-extras', '--yt-dlp-location',
