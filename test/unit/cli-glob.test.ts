@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { expandBraces, expandGlob, hasGlob, segmentRegExp } from '../../src/cli/glob.js';
+import { expandBraces, expandGlob, hasGlob, segmentRegExp } from '../../src/glob.js';
 import { expandInputs } from '../../src/cli/commands/batch.js';
 
 describe('glob pieces', () => {

@@ -14,7 +14,7 @@ import { statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../../errors.js';
 import type { CommandContext } from '../commands.js';
-import { expandGlob, hasGlob } from '../glob.js';
+import { expandGlob, hasGlob } from '../../glob.js';
 import { formatOptionHelp } from '../help.js';
 import { resolveProgressStyle, type ProgressStyle } from '../options.js';
 import { parseCli } from '../parse.js';

@@ -1,5 +1,5 @@
 /**
- * A small file glob for `tacet batch`, so that `tacet batch 'talks/*.mp4'` works the same in every
+ * A small file glob for `tacet batch` and `tacet submit`, so that `tacet batch 'talks/*.mp4'` works the same in every
  * shell (and in cmd.exe, which expands nothing). Node 20 has no fs.glob, and the pattern language
  * users need is small:
  *
