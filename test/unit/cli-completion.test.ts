@@ -30,7 +30,7 @@ describe('completion scripts', () => {
         assert.ok(script.includes(bare), `${shell}: ${def.name} missing`);
       }
       for (const sub of SUBCOMMANDS) assert.ok(script.includes(sub.name), `${shell}: ${sub.name} missing`);
-      assert.ok(!script.includes('video-codec'), `${shell}: offers the refused --video-codec`);
+      assert.ok(!script.includes('license-key'), `${shell}: offers the refused --license-key`);
       assert.ok(!script.includes('silent-speed'), `${shell}: offers the hidden --silent-speed`);
     }
   });
@@ -48,6 +48,12 @@ describe('completion scripts', () => {
     // batch takes its own options and every edit option.
     const batch = bashComplete(script, ['tacet', 'batch', '--']);
     assert.ok(batch.includes('--jobs') && batch.includes('--margin'));
+    // The queue commands and view declare their own flags; submit and view take edit options too.
+    assert.deepEqual(bashComplete(script, ['tacet', 'worker', '--conc']), ['--concurrency']);
+    assert.deepEqual(bashComplete(script, ['tacet', 'jobs', '--he']), ['--help']);
+    assert.ok(bashComplete(script, ['tacet', 'view', 'a.mp4', '--']).includes('--port'));
+    const submit = bashComplete(script, ['tacet', 'submit', '--']);
+    assert.ok(submit.includes('--queue') && submit.includes('--margin'), submit.join(' '));
     // Subcommand names are offered only in first position.
     assert.ok(!bashComplete(script, ['tacet', 'a.mp4', 'le']).includes('levels'));
   });

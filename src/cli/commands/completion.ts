@@ -12,6 +12,7 @@ import { SUBCOMMANDS } from '../commands.js';
 import { OPTIONS } from '../options.js';
 import { SUBCOMMAND_SPECS, formatSubHelp, parseSubArgs, specOf, type SubOption } from '../subargs.js';
 import type { CommandContext } from '../commands.js';
+import type { FlagDef } from '../../queue/flags.js';
 
 /** One completable option: every spelling, a one-line description, and what its value is. */
 export interface CompletionOption {
@@ -81,20 +82,55 @@ function fromSubOption(o: SubOption): CompletionOption {
   };
 }
 
+/** Options of a subcommand that parses its own flags (queue commands, view), for completion. */
+export interface OwnFlags {
+  flags: readonly FlagDef[];
+  /** It accepts the main command's edit options too. */
+  editOptions: boolean;
+  /** Its positional arguments are files. */
+  files: boolean;
+}
+
+/** `tacet view`'s own options (the rest of its arguments are edit options). */
+const VIEW_FLAGS: readonly FlagDef[] = [
+  { names: ['--no-open'], help: 'Print the address without opening a browser.' },
+  { names: ['--port'], metavar: 'N', help: 'Listen on port N (default: a free port).' },
+];
+
+/** The queue commands' option lists; they live in their modules, which load ioredis, so only now. */
+async function ownFlags(): Promise<Record<string, OwnFlags>> {
+  const [{ SUBMIT_FLAGS }, { WORKER_FLAGS }, { JOBS_FLAGS }] = await Promise.all([import('./submit.js'), import('./worker.js'), import('./jobs.js')]);
+  return {
+    view: { flags: VIEW_FLAGS, editOptions: true, files: true },
+    submit: { flags: SUBMIT_FLAGS, editOptions: true, files: true },
+    worker: { flags: WORKER_FLAGS, editOptions: false, files: false },
+    jobs: { flags: JOBS_FLAGS, editOptions: false, files: false },
+  };
+}
+
+function fromFlag(f: FlagDef): CompletionOption {
+  const values = f.metavar !== undefined && ['DIR', 'FILE', 'PATH'].includes(f.metavar) ? 'files' : [];
+  return { spellings: [...f.names], description: firstSentence(f.help), value: f.metavar === undefined ? null : { metavar: f.metavar, values } };
+}
+
+const HELP_OPTION: CompletionOption = { spellings: ['--help', '-h'], description: 'Show help and exit', value: null };
+
 /** Every context: the main command first, then each subcommand in table order. */
-export function completionContexts(exportKinds: readonly string[]): CompletionContext[] {
+export function completionContexts(exportKinds: readonly string[], own: Record<string, OwnFlags> = {}): CompletionContext[] {
   const main = mainOptions(exportKinds);
   const contexts: CompletionContext[] = [{ name: '', summary: 'edit media files', options: main, words: [], files: true }];
   for (const sub of SUBCOMMANDS) {
     const spec = SUBCOMMAND_SPECS[sub.name];
-    // Subcommands described elsewhere still complete --help and files.
-    const own = spec ? spec.options.map(fromSubOption) : [{ spellings: ['--help', '-h'], description: 'Show help and exit', value: null }];
+    const flags = own[sub.name];
+    // Subcommands described nowhere still complete --help and files.
+    const options = spec ? spec.options.map(fromSubOption) : flags ? [...flags.flags.map(fromFlag), HELP_OPTION] : [HELP_OPTION];
+    const withEdit = spec?.editOptions ?? flags?.editOptions ?? false;
     contexts.push({
       name: sub.name,
       summary: sub.summary,
-      options: spec?.editOptions ? [...own, ...main.filter((m) => !m.spellings.some((s) => own.some((o) => o.spellings.includes(s))))] : own,
+      options: withEdit ? [...options, ...main.filter((m) => !m.spellings.some((s) => options.some((o) => o.spellings.includes(s))))] : options,
       words: sub.name === 'cache' ? ['clean'] : [],
-      files: spec ? spec.positionals.max !== 0 && sub.name !== 'cache' : true,
+      files: spec ? spec.positionals.max !== 0 && sub.name !== 'cache' : (flags?.files ?? true),
     });
   }
   return contexts;
@@ -279,7 +315,7 @@ export async function completionScript(shell: 'bash' | 'zsh' | 'fish'): Promise<
   // The export list lives with the writers; loading them here costs nothing that matters.
   const { EDITOR_FORMATS } = await import('../../export/index.js');
   const kinds = ['default', ...Object.keys(EDITOR_FORMATS), 'clip-sequence', 'v1', 'v2', 'v3'];
-  const contexts = completionContexts(kinds);
+  const contexts = completionContexts(kinds, await ownFlags());
   return shell === 'bash' ? bashScript(contexts) : shell === 'zsh' ? zshScript(contexts) : fishScript(contexts);
 }
 
