@@ -6,7 +6,7 @@ const [input, output] = process.argv.slice(2);
 const t0 = performance.now();
 const cpu0 = process.cpuUsage();
 const r = await runEdit({
-  input,
+  inputs: [input],
   edits: [{ label: 1, expr: 'audio' }],
   whens: [],
   ranges: [],

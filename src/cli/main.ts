@@ -55,7 +55,6 @@ function checkInputName(input: string): void {
 }
 
 async function runEditCommand(inputs: string[], o: EditCliOptions): Promise<number> {
-  if (inputs.length > 1) throw new UserError('several inputs in one edit are not supported by tacet yet; give one file (or use tacet batch)');
   const started = Date.now();
   let stdinTimeline: string | undefined;
   if (inputs.length === 0) {
@@ -79,23 +78,27 @@ async function runEditCommand(inputs: string[], o: EditCliOptions): Promise<numb
   process.once('SIGINT', onSigint);
   process.once('SIGTERM', onSigint);
   try {
-    let input = inputs[0] ?? null;
     const { isUrl, downloadUrl } = await import('../core/download.js');
-    if (input !== null && isUrl(input)) {
-      if (!o.quiet) process.stderr.write(`Downloading ${input} with ${o.ytDlpLocation}...\n`);
-      input = await downloadUrl(input, {
-        ytDlp: o.ytDlpLocation,
-        extras: o.ytDlpExtras,
-        outputFormat: o.outputFormat,
-        downloadFormat: o.downloadFormat,
-        log: o.quiet ? null : process.stderr,
-        signal: controller.signal,
-      });
+    const files: string[] = [];
+    for (const given of inputs) {
+      let input = given;
+      if (isUrl(input)) {
+        if (!o.quiet) process.stderr.write(`Downloading ${input} with ${o.ytDlpLocation}...\n`);
+        input = await downloadUrl(input, {
+          ytDlp: o.ytDlpLocation,
+          extras: o.ytDlpExtras,
+          outputFormat: o.outputFormat,
+          downloadFormat: o.downloadFormat,
+          log: o.quiet ? null : process.stderr,
+          signal: controller.signal,
+        });
+      }
+      checkInputName(input);
+      files.push(input);
     }
-    if (input !== null) checkInputName(input);
     const { runEdit } = await import('../core/edit.js');
     const result = await runEdit({
-      input,
+      inputs: files,
       stdinTimeline,
       edits: o.edits,
       whens: o.whens,
@@ -126,7 +129,7 @@ async function runEditCommand(inputs: string[], o: EditCliOptions): Promise<numb
     if (o.stats) return 0;
     if (!o.quiet) {
       if (result.output && result.inputFrames !== null) {
-        log.write(`${input}: kept ${result.outputFrames} of ${result.inputFrames} frames -> ${result.output}\n`);
+        log.write(`${files.join(' + ')}: kept ${result.outputFrames} of ${result.inputFrames} frames -> ${result.output}\n`);
       } else if (result.output) {
         log.write(`wrote ${result.output}\n`);
       }

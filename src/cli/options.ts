@@ -398,9 +398,9 @@ export const OPTIONS: readonly OptionDef[] = [
     implemented: true,
     target: 'frameRate',
   },
-  renderOption('--sample-rate', ['-ar'], 'Timeline Options', 'NAT', 'The timeline audio sample rate, e.g. 48000 or 48kHz.', 'sampleRate'),
-  renderOption('--resolution', ['-res'], 'Timeline Options', 'WIDTH,HEIGHT', 'The timeline width and height.', 'resolution'),
-  renderOption('--background', ['-b', '-bg'], 'Timeline Options', 'COLOR', 'The background as a solid RGB colour.', 'background'),
+  renderOption('--sample-rate', ['-ar'], 'Timeline Options', 'NAT', 'The timeline audio sample rate, e.g. 48000 or 48kHz.', 'sampleRate', { implemented: true }),
+  renderOption('--resolution', ['-res'], 'Timeline Options', 'WIDTH,HEIGHT', 'The timeline width and height.', 'resolution', { implemented: true }),
+  renderOption('--background', ['-b', '-bg'], 'Timeline Options', 'COLOR', 'The background as a solid RGB colour.', 'background', { implemented: true }),
 
   // ── URL Download Options ──
   {

@@ -1,3 +1,4 @@
+import { UserError } from '../errors.js';
 import { audioLevels, blackLevels, motionLevels, type LevelsOptions } from '../analyze/index.js';
 import { readCues, type Cue } from '../analyze/subtitle.js';
 import { levelRequestsOf, planRuns, type EditPlan } from '../edit/plan.js';
@@ -19,23 +20,56 @@ function requestKey(req: LevelRequest): string {
   return JSON.stringify(req);
 }
 
-function title(req: LevelRequest, i: number, n: number): string {
+/** Which input of several this is, for progress titles ("Analyzing b.mp4 (2/3)"). */
+export interface InputPosition {
+  name: string;
+  index: number;
+  count: number;
+}
+
+function title(req: LevelRequest, i: number, n: number, input?: InputPosition): string {
   const what = req.method === 'audio' ? 'audio' : req.method === 'subtitle' ? 'subtitles' : req.method;
+  if (input) {
+    const head = `Analyzing ${input.name} (${input.index + 1}/${input.count})`;
+    return n > 1 ? `${head}: ${what} (${i + 1}/${n})` : head;
+  }
   return n > 1 ? `Analyzing ${what} (${i + 1}/${n})` : `Analyzing ${what}`;
+}
+
+/** How editMedia treats one input among several. */
+export interface EditMediaOptions {
+  /** Names the input in progress titles. */
+  input?: InputPosition;
+  /** Return an empty timeline instead of failing when everything is cut (another input may keep something). */
+  allowEmpty?: boolean;
 }
 
 /**
  * Computes every level array the plan needs (each streamed and cached), then plans runs and
  * builds the timeline. Returns the media length in frames (auto-editor's `len`) as well.
  */
-export async function editMedia(info: MediaInfo, tb: Rational, plan: EditPlan, hooks: AnalysisHooks): Promise<{ timeline: Timeline; len: number }> {
-  const requests = levelRequestsOf(plan, { audio: info.audio.length, video: info.video.length, subtitle: info.subtitle.length });
+export async function editMedia(
+  info: MediaInfo,
+  tb: Rational,
+  plan: EditPlan,
+  hooks: AnalysisHooks,
+  which: EditMediaOptions = {},
+): Promise<{ timeline: Timeline; len: number }> {
+  const counts = { audio: info.audio.length, video: info.video.length, subtitle: info.subtitle.length };
+  let requests: LevelRequest[];
+  try {
+    requests = levelRequestsOf(plan, counts);
+  } catch (e) {
+    // "the input has none" must say which input when there are several.
+    if (which.input && e instanceof UserError) throw new UserError(`${info.path}: ${e.message}`);
+    throw e;
+  }
   const levels = new Map<string, Uint16Array>();
   const cues = new Map<number, Cue[]>();
   let mediaSeconds: number | null = null;
   for (let i = 0; i < requests.length; i++) {
     const req = requests[i];
-    const t = title(req, i, requests.length);
+    const t = title(req, i, requests.length, which.input);
     const opts: LevelsOptions = {
       noCache: hooks.noCache,
       signal: hooks.signal,
@@ -69,5 +103,5 @@ export async function editMedia(info: MediaInfo, tb: Rational, plan: EditPlan, h
     },
     cues: (stream: number) => cues.get(stream) ?? [],
   });
-  return { timeline: runsToTimeline(runs, info, tb, { length: len }), len };
+  return { timeline: runsToTimeline(runs, info, tb, { length: len, allowEmpty: which.allowEmpty }), len };
 }

@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import { UserError } from '../errors.js';
 import { parseEditRequest, type EditRequest } from '../edit/plan.js';
 import { formatStats } from '../edit/stats.js';
@@ -6,6 +7,8 @@ import type { MediaInfo } from '../media/types.js';
 import { timelineLength, type Timeline } from '../timeline/model.js';
 import type { Rational } from '../timeline/rational.js';
 import { defaultTimebase, parseFrameRate } from '../timeline/timebase.js';
+import { assertNotEmpty, concatTimelines } from '../timeline/concat.js';
+import { applyTimelineSettings, parseTimelineSettings } from '../timeline/settings.js';
 import { editMedia } from './analysis.js';
 import { isTimelineInput, loadTimeline } from './inputs.js';
 import { resolveExport, writeOutput } from './outputs.js';
@@ -15,8 +18,11 @@ export { defaultOutputPath, resolveExport, writeAtomically } from './outputs.js'
 
 /** Options of one edit: what the CLI (or a script, or a worker) asks for. */
 export interface EditOptions extends EditRequest {
-  /** A media file or a timeline file; null = a timeline given as `stdinTimeline`. */
-  input: string | null;
+  /**
+   * Media files (several are cut one by one and joined in this order) or one timeline file; empty =
+   * a timeline given as `stdinTimeline`.
+   */
+  inputs: readonly string[];
   stdinTimeline?: string;
   frameRate: string | null;
   export: string | null;
@@ -38,43 +44,70 @@ export interface EditResult {
   /** Text for standard output (`-o -` timelines, `--stats`). */
   stdout: string | null;
   timeline: Timeline;
-  /** Timeline length in frames, and the input's length in frames (null for a timeline input). */
+  /** Timeline length in frames, and the inputs' summed length in frames (null for a timeline input). */
   outputFrames: number;
   inputFrames: number | null;
 }
 
-/** Analyses, edits and renders (or exports) one input: tacet's main job. */
+/** Analyses, edits and renders (or exports) one edit of one or more inputs: tacet's main job. */
 export async function runEdit(opts: EditOptions): Promise<EditResult> {
   // Validate everything that needs no media first, so bad options fail before any decoding.
   const choice = resolveExport(opts.export, opts.output);
   const plan = parseEditRequest(opts);
+  const settings = parseTimelineSettings(opts.render ?? {});
+  const inputs = opts.inputs;
   let timeline: Timeline;
   let sources: Map<string, MediaInfo>;
   let inputFrames: number | null = null;
+  let lengths: Map<string, number> | undefined;
 
-  if (isTimelineInput(opts.input)) {
-    const loaded = await loadTimeline(opts.input, opts.stdinTimeline, opts.frameRate);
+  if (inputs.length === 0 || inputs.some((p) => isTimelineInput(p))) {
+    if (inputs.length > 1) {
+      const timelines = inputs.filter((p) => isTimelineInput(p));
+      throw new UserError(
+        timelines.length === inputs.length
+          ? `give one timeline file at a time (got ${inputs.length})`
+          : `cannot mix a timeline file (${timelines[0]}) with media files in one edit; give the timeline alone`,
+      );
+    }
+    const loaded = await loadTimeline(inputs[0] ?? null, opts.stdinTimeline, opts.frameRate);
     for (const w of loaded.warnings) opts.onWarning?.(w);
     ({ timeline, sources } = loaded);
   } else {
-    const input = opts.input!;
-    assertInputFile(input);
-    const info = await probe(input);
-    const edited = await editMedia(info, timebaseFor(info, opts), plan, opts);
-    timeline = edited.timeline;
-    inputFrames = edited.len;
-    sources = new Map([[info.path, info]]);
+    // Probe every input before analysing any, so a missing second file fails at once.
+    const infos: MediaInfo[] = [];
+    for (const input of inputs) {
+      assertInputFile(input);
+      infos.push(await probe(input));
+    }
+    const tb = timebaseFor(infos[0]!, opts);
+    const several = infos.length > 1;
+    const parts: Timeline[] = [];
+    inputFrames = 0;
+    lengths = new Map();
+    for (let i = 0; i < infos.length; i++) {
+      const info = infos[i]!;
+      const position = several ? { input: { name: basename(info.path), index: i, count: infos.length }, allowEmpty: true } : {};
+      const edited = await editMedia(info, tb, plan, opts, position);
+      parts.push(edited.timeline);
+      inputFrames += edited.len;
+      lengths.set(info.path, edited.len);
+    }
+    timeline = concatTimelines(parts);
+    assertNotEmpty(timeline);
+    sources = new Map(infos.map((info) => [info.path, info]));
   }
+  timeline = applyTimelineSettings(timeline, settings);
   const outputFrames = timelineLength(timeline);
 
   if (opts.stats) {
     if (inputFrames === null) throw new UserError('--stats needs a media file as input, not a timeline');
-    return { output: null, stdout: formatStats(inputFrames, timeline), timeline, outputFrames, inputFrames };
+    return { output: null, stdout: formatStats(inputFrames, timeline, lengths), timeline, outputFrames, inputFrames };
   }
   const written = await writeOutput(timeline, sources, {
     choice,
     output: opts.output,
-    input: opts.input,
+    input: inputs[0] ?? null,
     render: opts.render ?? {},
     signal: opts.signal,
     onProgress: opts.onProgress,

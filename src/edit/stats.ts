@@ -70,11 +70,27 @@ function percent(ratio: number): string {
 }
 
 /**
- * The cut lengths auto-editor reports: the gaps between the source spans of the first audio
- * layer's clips (their speed-scaled offsets turned back into source frames), plus the gap before
- * the first and after the last (up to the input length).
+ * The clips stats are taken from, per source: the first audio layer's, or the first video layer's
+ * when there is no audio. With several inputs (`lengths` holds each one's length), each source is
+ * looked up on its own, since an input without audio has clips only on the video layer.
  */
-function cutLengths(clips: readonly Clip[], inputFrames: number): number[] {
+function statGroups(tl: Timeline, inputFrames: number, lengths?: ReadonlyMap<string, number>): Array<{ clips: Clip[]; cuts: number[] }> {
+  const main = tl.a[0] ?? tl.v[0] ?? [];
+  if (!lengths || lengths.size < 2) return [{ clips: main, cuts: sourceCuts(main, inputFrames) }];
+  return [...lengths].map(([src, length]) => {
+    const audio = tl.a[0]?.filter((c) => c.src === src) ?? [];
+    const clips = audio.length > 0 ? audio : (tl.v[0]?.filter((c) => c.src === src) ?? []);
+    // An input cut entirely is one cut of its whole length.
+    return { clips, cuts: clips.length > 0 ? sourceCuts(clips, length) : length > 0 ? [length] : [] };
+  });
+}
+
+/**
+ * The cut lengths auto-editor reports: the gaps between the source spans of the clips (their
+ * speed-scaled offsets turned back into source frames), plus the gap before the first and after
+ * the last (up to the input length).
+ */
+function sourceCuts(clips: readonly Clip[], inputFrames: number): number[] {
   const spans = clips.map((c) => {
     const sourceStart = c.offset * c.speed;
     return [roundHalfAway(sourceStart), roundHalfAway(sourceStart + c.dur * c.speed)] as const;
@@ -111,9 +127,10 @@ function summary(lines: string[], name: string, values: number[], tb: number): v
  * (timecode, frames, percentage of the input), then `clips:` and `cuts:` with amount, smallest,
  * largest, and, with more than one, median and average; then a blank line. Clips and cuts come
  * from the first audio layer, or the first video layer when there is no audio. Lines keep
- * auto-editor's padding, trailing spaces included. Pure; the result ends with a newline.
+ * auto-editor's padding, trailing spaces included. `lengths` (several inputs): each source's length
+ * in frames, `inputFrames` being their sum. Pure; the result ends with a newline.
  */
-export function formatStats(inputFrames: number, tl: Timeline): string {
+export function formatStats(inputFrames: number, tl: Timeline, lengths?: ReadonlyMap<string, number>): string {
   const tb = tl.tb.num / tl.tb.den;
   const outputFrames = timelineLength(tl);
   const diff = outputFrames - inputFrames;
@@ -126,13 +143,13 @@ export function formatStats(inputFrames: number, tl: Timeline): string {
     lines.push(timeFrame('output', outputFrames, tb, false, '0.0%'));
     lines.push(timeFrame('diff', diff, tb, false, '0.0%'));
   }
-  const layer = tl.a[0] ?? tl.v[0] ?? [];
+  const groups = statGroups(tl, inputFrames, lengths);
   summary(
     lines,
     'clips',
-    layer.map((c) => c.dur),
+    groups.flatMap((g) => g.clips.map((c) => c.dur)),
     tb,
   );
-  summary(lines, 'cuts', cutLengths(layer, inputFrames), tb);
+  summary(lines, 'cuts', groups.flatMap((g) => g.cuts), tb);
   return `${lines.join('\n')}\n\n`;
 }

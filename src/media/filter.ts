@@ -62,9 +62,12 @@ export class FilterPipe {
     return new FilterPipe(graph, src, sink);
   }
 
-  /** Sends a frame in (null = end of stream, flushes the graph). */
-  push(frame: AvFrame | null): void {
-    const r = this.src.buffersrcAddFrameSync(frame);
+  /**
+   * Sends a frame in (null = end of stream, flushes the graph). FFmpeg takes the frame's data and
+   * leaves it empty, unless `keep` asks for a new reference (a frame the caller writes again).
+   */
+  push(frame: AvFrame | null, keep = false): void {
+    const r = this.src.buffersrcAddFrameSync(frame, keep ? av().c.AV_BUFFERSRC_FLAG_KEEP_REF : undefined);
     if (r < 0) throw new MediaError(`filter graph rejected a frame: ${averrorMessage(r)}`);
   }
 

@@ -143,7 +143,8 @@ export class VideoSink extends EncoderSink {
       );
       this.convertKey = key;
     }
-    this.convert.push(frame);
+    // Kept: a source slower than the timeline gives the same frame for several output frames.
+    this.convert.push(frame, true);
     for (let f = this.convert.pull(); f; f = this.convert.pull()) {
       f.pts = BigInt(n);
       f.pictType = c.AV_PICTURE_TYPE_NONE;

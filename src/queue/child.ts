@@ -58,7 +58,7 @@ async function run(request: Extract<ChildRequest, { type: 'run' }>): Promise<voi
   let lastProgress = 0;
   const result = await runEdit({
     ...payload.options,
-    input: payload.input,
+    inputs: [payload.input],
     output: plan.coreOutput,
     signal: controller.signal,
     onWarning: (message) => send({ type: 'warning', message }),

@@ -12,6 +12,8 @@ import { layoutFromName } from '../media/layout.js';
 import { ExtraStreams } from './streams.js';
 import { StretchedClip } from './stretch.js';
 import { VideoSource } from './video-source.js';
+import { backgroundFrame } from './background.js';
+import type { AvFrame } from '../media/decoder.js';
 import type { RenderRequest } from './settings.js';
 
 /** Fade length at cut edges: long enough to remove clicks, too short to hear. */
@@ -73,8 +75,11 @@ export async function renderTimeline(tl: Timeline, sources: Map<string, MediaInf
   if (!first) throw new UserError('the timeline has no source media');
   checkOutputPath(output, [...sources.keys()]);
 
-  const codecs = chooseEncoders(ext, first.video[0]?.codec ?? null, first.audio[0]?.codec ?? null);
-  const videoLayer = codecs.video && tl.v.length > 0 && first.video.length > 0 ? tl.v[0] : null;
+  // Several inputs: the first source with video (or audio) decides, as it decides the timeline's settings.
+  const firstVideo = [...sources.values()].find((s) => s.video.length > 0);
+  const firstAudio = [...sources.values()].find((s) => s.audio.length > 0);
+  const codecs = chooseEncoders(ext, firstVideo?.video[0]?.codec ?? null, firstAudio?.audio[0]?.codec ?? null);
+  const videoLayer = codecs.video && tl.v.length > 0 && firstVideo ? tl.v[0] : null;
   const audioLayers = tl.a.filter((layer) => layer.length > 0);
   if (!videoLayer && audioLayers.length === 0) throw new UserError('nothing to render: the timeline has no clips');
 
@@ -84,11 +89,12 @@ export async function renderTimeline(tl: Timeline, sources: Map<string, MediaInf
   const videoSources = new Map<string, VideoSource>();
   const audioSources: AudioSource[] = [];
   let extras: ExtraStreams | null = null;
+  let videoWriter: VideoLayerWriter | null = null;
   let completed = false;
   try {
     let videoSink: VideoSink | null = null;
     if (videoLayer) {
-      const v = first.video[0];
+      const v = firstVideo!.video[0];
       videoSink = out.addVideo({
         encoder: codecs.video!,
         width: tl.resolution[0],
@@ -110,7 +116,7 @@ export async function renderTimeline(tl: Timeline, sources: Map<string, MediaInf
 
     const total = timelineLength(tl);
     const fadeSamples = Math.round(FADE_SECONDS * sampleRate);
-    const videoWriter = videoLayer && videoSink ? new VideoLayerWriter(videoLayer, videoSink, sources, videoSources, tl) : null;
+    videoWriter = videoLayer && videoSink ? new VideoLayerWriter(videoLayer, videoSink, sources, videoSources, tl) : null;
     const audioWriters: AudioLayerWriter[] = [];
     for (let i = 0; i < audioLayers.length; i++) {
       audioWriters.push(new AudioLayerWriter(audioLayers[i], audioSinks[i], sources, audioSources, audioTl, fadeSamples));
@@ -152,6 +158,7 @@ export async function renderTimeline(tl: Timeline, sources: Map<string, MediaInf
     return { output, frames: total, decodedFrames, seeks, skippedPackets };
   } finally {
     for (const s of videoSources.values()) s.close();
+    videoWriter?.close();
     for (const s of audioSources) s.close();
     extras?.close();
     out.close();
@@ -168,6 +175,8 @@ class VideoLayerWriter {
   private readonly clips: Clip[];
   private ci = 0;
   private n = 0;
+  /** The background frame, made when the layer first has nothing to show. */
+  private background: AvFrame | null = null;
   constructor(
     layer: Clip[],
     private readonly sink: VideoSink,
@@ -197,10 +206,9 @@ class VideoLayerWriter {
     while (this.n < end) {
       while (this.ci < this.clips.length && this.clips[this.ci].start + this.clips[this.ci].dur <= this.n) this.ci++;
       const clip = this.clips[this.ci];
-      if (!clip) return;
-      if (clip.start > this.n) {
-        // A gap in the layer: nothing is shown; the next clip starts later.
-        this.n = Math.min(end, clip.start);
+      if (!clip || clip.start > this.n) {
+        // A gap in the layer (e.g. an audio-only input among video inputs): the background shows.
+        await this.fillBackground(clip ? Math.min(end, clip.start) : end);
         continue;
       }
       const { src, fps } = await this.source(clip);
@@ -211,6 +219,15 @@ class VideoLayerWriter {
         if (frame) this.sink.write(frame, this.n);
       }
     }
+  }
+
+  private async fillBackground(until: number): Promise<void> {
+    this.background ??= await backgroundFrame(this.tl.resolution[0], this.tl.resolution[1], this.tl.background);
+    for (; this.n < until; this.n++) this.sink.write(this.background, this.n);
+  }
+
+  close(): void {
+    this.background?.free();
   }
 }
 

@@ -92,6 +92,8 @@ export interface RunsToTimelineOptions {
    * uses it, to write the trailing cut; defaults to the last run's end.
    */
   length?: number;
+  /** Return a timeline without clips instead of failing (one input of several may be all cut). */
+  allowEmpty?: boolean;
 }
 
 /** auto-editor keeps at most 4 characters of a language tag and calls a missing one "und". */
@@ -144,7 +146,7 @@ export function runsToTimeline(runs: Run[], info: MediaInfo, tb: Rational, opts:
     a.push(base.map((c) => ({ ...c, stream: i })));
     langs.push(langOf(stream.lang));
   });
-  if ((v.length === 0 || v[0].length === 0) && (a.length === 0 || a[0].length === 0)) {
+  if (!opts.allowEmpty && (v.length === 0 || v[0].length === 0) && (a.length === 0 || a[0].length === 0)) {
     throw new UserError('Timeline is empty, nothing to do.');
   }
 

@@ -6,3 +6,5 @@ export * from './clips.js';
 export { JsonFloat, formatNimFloat32, formatNimFloat64, parseJsonStrict, prettyNimJson } from './jsontext.js';
 export type { JsonIn, JsonOut } from './jsontext.js';
 export * from './json.js';
+export * from './settings.js';
+export * from './concat.js';

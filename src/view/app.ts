@@ -216,7 +216,7 @@ export async function createViewApp(opts: ViewAppOptions): Promise<ViewApp> {
       parseEditRequest(request); // refuse bad settings now, not inside the job
       const status = queue.add('export', kind, 'Waiting', async (ctx) => {
         const result = await runEdit({
-          input: opts.input,
+          inputs: [opts.input],
           ...request,
           frameRate: opts.frameRate,
           export: kind,

@@ -118,7 +118,7 @@ test('missing streams and stream indexes out of range', async () => {
   await refused('blackdetect without video', copy(mp3), ['--edit', 'blackdetect'], /needs a video stream/);
 });
 
-test('invalid expressions, units, ranges, rates; colours, codecs and resolutions refused by name', async () => {
+test('invalid expressions, units, ranges, rates, colours and resolutions; codecs refused by name', async () => {
   const cases: Array<[string, string[], RegExp]> = [
     ['unbalanced expression', ['--edit', '(or audio motion'], /--edit: missing closing parenthesis/],
     ['unknown method', ['--edit', 'sparkle'], /sparkle/],
@@ -131,12 +131,14 @@ test('invalid expressions, units, ranges, rates; colours, codecs and resolutions
     ['rate not a number', ['-r', 'fast'], /Invalid frame rate "fast"/],
     ['rate zero', ['-r', '0'], /must be greater than 0/],
     ['rate negative', ['--frame-rate', '-30'], /must be greater than 0/],
-    ['colour', ['--background', 'red'], /^tacet: error: --background is not supported by tacet yet\.$/],
-    ['colour by alias', ['-bg', '#zz0000'], /-bg \(--background\) is not supported by tacet yet/],
+    ['colour', ['--background', 'reddish'], /^tacet: error: --background "reddish": not a colour; give #rrggbb, #rgb or a colour name such as black, white or red$/],
+    ['colour by alias', ['-bg', '#zz0000'], /^tacet: error: --background "#zz0000": expected #rrggbb or #rgb with hex digits \(0-9, a-f\)$/],
     ['video codec', ['-c:v', 'h264'], /-c:v \(--video-codec\) is not supported by tacet yet/],
     ['audio codec', ['--audio-codec', 'nonsense'], /--audio-codec is not supported by tacet yet/],
-    ['resolution', ['--resolution', '1920,1080'], /--resolution is not supported by tacet yet/],
-    ['resolution by alias', ['-res', '0,0'], /-res \(--resolution\) is not supported by tacet yet/],
+    ['resolution', ['--resolution', '1920'], /^tacet: error: --resolution "1920": expected WIDTH,HEIGHT, e\.g\. 1920,1080$/],
+    ['resolution by alias', ['-res', '0,0'], /^tacet: error: --resolution "0,0": the width must be at least 1$/],
+    ['resolution too large', ['-res', '1920,20000'], /^tacet: error: --resolution "1920,20000": the height must be at most 16384$/],
+    ['resolution not whole', ['-res', '19.5,10'], /^tacet: error: --resolution "19\.5,10": the width must be a whole number of pixels$/],
     ['unknown action', ['--when-inactive', 'zoom:2'], /zoom/],
   ];
   for (const [label, args, pattern] of cases) await refused(label, copy(wav), args, pattern);
