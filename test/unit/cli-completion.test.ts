@@ -30,7 +30,7 @@ describe('completion scripts', () => {
         assert.ok(script.includes(bare), `${shell}: ${def.name} missing`);
       }
       for (const sub of SUBCOMMANDS) assert.ok(script.includes(sub.name), `${shell}: ${sub.name} missing`);
-      assert.ok(!script.includes('video-codec'), `${shell}: offers the refused --video-codec`);
+      assert.ok(!script.includes('license-key'), `${shell}: offers the refused --license-key`);
       assert.ok(!script.includes('silent-speed'), `${shell}: offers the hidden --silent-speed`);
     }
   });

@@ -257,10 +257,12 @@ describe('option table', () => {
   it('marks exactly the options tacet implements', () => {
     const implemented = OPTIONS.filter((d) => d.implemented).map((d) => d.name).sort();
     assert.deepEqual(implemented, [
-      '--cut', '--debug', '--download-format', '--edit', '--export', '--frame-rate', '--help', '--keep', '--margin',
-      '--no-cache', '--no-open', '--open', '--output', '--output-format', '--progress', '--quiet', '--set-action',
-      '--set-speed-for-range', '--silent-speed', '--smooth', '--stats', '--version', '--video-speed', '--when-active',
-      '--when-inactive', '--when:N', '--yt-dlp-extras', '--yt-dlp-location',
+      '--audio-bitrate', '--audio-codec', '--audio-layout', '--cut', '--debug', '--download-format', '--edit', '--export',
+      '--faststart', '--fragmented', '--frame-rate', '--gop', '--help', '--keep', '--margin', '--mix-audio-streams',
+      '--no-cache', '--no-faststart', '--no-fragmented', '--no-open', '--no-seek', '--open', '--output', '--output-format',
+      '--pix-fmt', '--preset', '--progress', '--quiet', '--scale', '--set-action', '--set-speed-for-range', '--silent-speed',
+      '--smooth', '--stats', '--version', '--video-bitrate', '--video-codec', '--video-speed', '--when-active',
+      '--when-inactive', '--when:N', '--yt-dlp-extras', '--yt-dlp-location', '-an', '-crf', '-dn', '-sn', '-vn', '-vprofile',
     ]);
   });
 
