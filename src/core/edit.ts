@@ -1,7 +1,8 @@
-import { basename } from 'node:path';
+import { basename, extname } from 'node:path';
 import { UserError } from '../errors.js';
 import { parseEditRequest, type EditRequest } from '../edit/plan.js';
 import { formatStats } from '../edit/stats.js';
+import { loadAv } from '../media/av.js';
 import { assertInputFile, probe } from '../media/probe.js';
 import type { MediaInfo } from '../media/types.js';
 import { timelineLength, type Timeline } from '../timeline/model.js';
@@ -12,7 +13,7 @@ import { applyTimelineSettings, parseTimelineSettings } from '../timeline/settin
 import { editMedia } from './analysis.js';
 import { isTimelineInput, loadTimeline } from './inputs.js';
 import { resolveExport, writeOutput } from './outputs.js';
-import type { RenderRequest } from '../render/settings.js';
+import { parseEncodeSettings, sourceCodecs, type RenderRequest } from '../render/settings.js';
 
 export { defaultOutputPath, resolveExport, writeAtomically } from './outputs.js';
 
@@ -53,6 +54,12 @@ export interface EditResult {
 export async function runEdit(opts: EditOptions): Promise<EditResult> {
   // Validate everything that needs no media first, so bad options fail before any decoding.
   const choice = resolveExport(opts.export, opts.output);
+  const renders = choice.kind === 'render' || choice.kind === 'clip-sequence';
+  const renderExt = renders ? renderExtension(opts.output, opts.inputs[0] ?? null) : null;
+  if (renderExt !== null) {
+    await loadAv();
+    parseEncodeSettings(opts.render ?? {}, renderExt);
+  }
   const plan = parseEditRequest(opts);
   const settings = parseTimelineSettings(opts.render ?? {});
   const inputs = opts.inputs;
@@ -80,6 +87,8 @@ export async function runEdit(opts: EditOptions): Promise<EditResult> {
       assertInputFile(input);
       infos.push(await probe(input));
     }
+    // With the sources known, `auto` codecs resolve and their options are checked before decoding.
+    if (renderExt !== null) parseEncodeSettings(opts.render ?? {}, renderExt, sourceCodecs(...infos));
     const tb = timebaseFor(infos[0]!, opts);
     const several = infos.length > 1;
     const parts: Timeline[] = [];
@@ -114,6 +123,13 @@ export async function runEdit(opts: EditOptions): Promise<EditResult> {
     onWarning: opts.onWarning,
   });
   return { ...written, timeline, outputFrames, inputFrames };
+}
+
+/** The extension a render will write, when it is already known (null for a timeline input without -o). */
+function renderExtension(output: string | null, input: string | null): string | null {
+  if (output && output !== '-' && extname(output) !== '') return extname(output).toLowerCase();
+  if (input && !isTimelineInput(input) && extname(input) !== '') return extname(input).toLowerCase();
+  return null;
 }
 
 function timebaseFor(info: MediaInfo, opts: EditOptions): Rational {

@@ -3,6 +3,7 @@
  * (HEVC stays HEVC), otherwise the container's usual default.
  */
 import { UserError } from '../errors.js';
+import { av } from './av.js';
 
 /** Decoder codec name → the encoder tacet uses to write the same codec. */
 const ENCODER_FOR: Record<string, string> = {
@@ -12,6 +13,7 @@ const ENCODER_FOR: Record<string, string> = {
   av1: 'libsvtav1',
   mpeg4: 'mpeg4',
   prores: 'prores_ks',
+  gif: 'gif',
   aac: 'aac',
   mp3: 'libmp3lame',
   opus: 'libopus',
@@ -24,11 +26,12 @@ const ENCODER_FOR: Record<string, string> = {
   pcm_f32le: 'pcm_f32le',
 };
 
-interface ContainerRule {
+/** The codecs one output container can hold (FFmpeg codec names) and its usual ones. */
+export interface ContainerRule {
   video: string[] | null; // null: no video possible
-  audio: string[];
+  audio: string[]; // empty: no audio possible
   defaultVideo: string | null;
-  defaultAudio: string;
+  defaultAudio: string | null;
 }
 
 const MP4: ContainerRule = {
@@ -54,6 +57,7 @@ const CONTAINERS: Record<string, ContainerRule> = {
   '.flac': { video: null, audio: ['flac'], defaultVideo: null, defaultAudio: 'flac' },
   '.ogg': { video: null, audio: ['vorbis', 'opus', 'flac'], defaultVideo: null, defaultAudio: 'vorbis' },
   '.opus': { video: null, audio: ['opus'], defaultVideo: null, defaultAudio: 'opus' },
+  '.gif': { video: ['gif'], audio: [], defaultVideo: 'gif', defaultAudio: null },
 };
 
 /** Extensions tacet can render to. */
@@ -61,19 +65,38 @@ export const RENDER_EXTENSIONS = Object.keys(CONTAINERS);
 
 export interface CodecChoice {
   video: string | null;
-  audio: string;
+  /** null: the container holds no audio (GIF). */
+  audio: string | null;
+}
+
+/** The rule for an output extension (with its dot); a UserError naming the others when unknown. */
+export function containerRule(ext: string): ContainerRule {
+  const rule = CONTAINERS[ext.toLowerCase()];
+  if (!rule) throw new UserError(`cannot render to "${ext || '(no extension)'}" files; use one of ${RENDER_EXTENSIONS.join(' ')}`);
+  return rule;
+}
+
+/**
+ * A codec name (`h264`, `hevc`, `aac`) or an encoder name (`libx264`, `libfdk_aac`) the bundled
+ * FFmpeg has, as { codec, encoder }; null when neither exists for that kind of stream.
+ */
+export function resolveCodecName(name: string, kind: 'video' | 'audio'): { codec: string; encoder: string } | null {
+  const { lib, c } = av();
+  const type = kind === 'video' ? c.AVMEDIA_TYPE_VIDEO : c.AVMEDIA_TYPE_AUDIO;
+  const known = ENCODER_FOR[name];
+  const encoder = lib.Codec.findEncoderByName((known ?? name) as never);
+  if (!encoder || encoder.type !== type) return null;
+  const codec = lib.avGetCodecName(encoder.id);
+  return codec ? { codec, encoder: encoder.name ?? name } : null;
 }
 
 /** Encoders for an output extension given the source's video and audio codec names. */
 export function chooseEncoders(ext: string, sourceVideo: string | null, sourceAudio: string | null): CodecChoice {
-  const rule = CONTAINERS[ext.toLowerCase()];
-  if (!rule) {
-    throw new UserError(`cannot render to "${ext || '(no extension)'}" files; use one of ${RENDER_EXTENSIONS.join(' ')}`);
-  }
+  const rule = containerRule(ext);
   const pick = (allowed: string[], source: string | null, fallback: string): string =>
     source && allowed.includes(source) && ENCODER_FOR[source] ? ENCODER_FOR[source] : ENCODER_FOR[fallback];
   return {
     video: rule.video && rule.defaultVideo ? pick(rule.video, sourceVideo, rule.defaultVideo) : null,
-    audio: pick(rule.audio, sourceAudio, rule.defaultAudio),
+    audio: rule.defaultAudio ? pick(rule.audio, sourceAudio, rule.defaultAudio) : null,
   };
 }

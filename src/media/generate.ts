@@ -67,7 +67,7 @@ export async function generateMedia(path: string, spec: GenerateSpec): Promise<v
       : null;
     const audioSpecs = [...(spec.audio ? [spec.audio] : []), ...(spec.moreAudio ?? [])];
     const audioSinks = audioSpecs.map((a) =>
-      out.addAudio({ encoder: spec.encoders?.audio ?? codecs.audio, sampleRate: a.sampleRate, layout: a.layout, lang: a.lang ?? null }),
+      out.addAudio({ encoder: spec.encoders?.audio ?? codecs.audio ?? 'aac', sampleRate: a.sampleRate, layout: a.layout, lang: a.lang ?? null }),
     );
     out.begin();
     if (vSpec && videoSink) {

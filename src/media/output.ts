@@ -22,6 +22,8 @@ export interface VideoEncodeSpec {
   /** Pixel format name the encoder should use if it supports it (else its first supported). */
   pixelFormat: string;
   options?: Record<string, string>;
+  /** Colour of the bars around a frame of another shape ("#rrggbb"); default black. */
+  padColor?: string;
 }
 
 export interface AudioEncodeSpec {
@@ -100,16 +102,22 @@ export class VideoSink extends EncoderSink {
 
   constructor(out: OutputFile, ctx: CodecContext, stream: Stream, readonly spec: VideoEncodeSpec) {
     super(out, ctx, stream);
+    const { c } = av();
     const targetFmt = ctx.pixelFormat;
+    const pad = padColorArg(spec.padColor);
     this.chain = (w, h, fmt) => {
       const parts: string[] = [];
       if (w !== spec.width || h !== spec.height) {
         parts.push(
           `scale=${spec.width}:${spec.height}:force_original_aspect_ratio=decrease`,
-          `pad=${spec.width}:${spec.height}:(ow-iw)/2:(oh-ih)/2`,
+          `pad=${spec.width}:${spec.height}:(ow-iw)/2:(oh-ih)/2:color=${pad}`,
         );
       }
-      if (fmt !== targetFmt || parts.length) parts.push(`format=pix_fmts=${targetFmt}`);
+      if (targetFmt === c.AV_PIX_FMT_PAL8) {
+        // GIF: a palette made for each frame (streaming: palettegen's single mode emits one per
+        // frame), so colours stay true instead of a fixed 256-colour cube's banding.
+        parts.push('split[tacet_pa][tacet_pb];[tacet_pa]palettegen=stats_mode=single:reserve_transparent=0[tacet_pal];[tacet_pb][tacet_pal]paletteuse=new=1:dither=bayer:bayer_scale=3');
+      } else if (fmt !== targetFmt || parts.length) parts.push(`format=pix_fmts=${targetFmt}`);
       return parts.join(',');
     };
   }
@@ -162,8 +170,15 @@ export class VideoSink extends EncoderSink {
   }
 }
 
+/** Where interleaved float samples go: an encoder, or one input of a mix feeding one. */
+export interface AudioTarget {
+  /** Appends `samples` interleaved float samples (data.length ≥ samples × channels). */
+  write(data: Float32Array, samples: number): void;
+  readonly channels: number;
+}
+
 /** Takes interleaved float samples in any amount and encodes them in the encoder's frame size. */
-export class AudioSink extends EncoderSink {
+export class AudioSink extends EncoderSink implements AudioTarget {
   private readonly pipe: FilterPipe;
   private written = 0;
   private readonly layout: { nbChannels: number; order: number; mask: bigint };
@@ -190,6 +205,11 @@ export class AudioSink extends EncoderSink {
       },
       chain,
     );
+  }
+
+  /** Channels of the encoded stream (of every sample written). */
+  get channels(): number {
+    return this.layout.nbChannels;
   }
 
   /** Number of samples (per channel) written so far. */
@@ -267,6 +287,7 @@ export class OutputFile {
 
   private newEncoder(name: string): { ctx: CodecContext; codec: NonNullable<ReturnType<Lib['Codec']['findEncoderByName']>> } {
     const { lib, c } = av();
+    quietEncoderLibrary(name);
     const codec = lib.Codec.findEncoderByName(name as never);
     if (!codec) throw new MediaError(`encoder ${name} is not available`);
     const ctx = new lib.CodecContext();
@@ -429,4 +450,95 @@ export function nearestSupportedRate(encoder: string, wanted: number): number {
   if (!rates || rates.length === 0 || rates.includes(wanted)) return wanted;
   const higher = rates.filter((r) => r >= wanted).sort((a, b) => a - b);
   return higher[0] ?? Math.max(...rates);
+}
+
+/**
+ * SVT-AV1 writes a banner and its configuration straight to stderr (not through FFmpeg's log) each
+ * time an encoder opens, unless SVT_LOG says otherwise: keep it to errors unless the user set it.
+ */
+function quietEncoderLibrary(encoder: string): void {
+  if (encoder === 'libsvtav1' && process.env.SVT_LOG === undefined) process.env.SVT_LOG = '1';
+}
+
+/** FFmpeg colour argument for a "#rrggbb" background (black when absent or malformed). */
+function padColorArg(color: string | undefined): string {
+  return color && /^#[0-9a-f]{6}$/i.test(color) ? `0x${color.slice(1)}` : 'black';
+}
+
+/** Whether FFmpeg knows a pixel format name (`yuv420p`, `rgb24`, …). */
+export function pixelFormatExists(name: string): boolean {
+  return av().lib.avGetPixFmtFromName(name) >= 0;
+}
+
+/** Pixel format names an encoder takes, or null when it does not say. */
+export function encoderPixelFormats(encoder: string): string[] | null {
+  const { lib } = av();
+  const formats = lib.Codec.findEncoderByName(encoder as never)?.pixelFormats;
+  return formats && formats.length ? formats.map((f) => lib.avGetPixFmtName(f) ?? String(f)) : null;
+}
+
+/** Why a trial open failed: an option the encoder does not have, or the open's error. */
+export interface TrialFailure {
+  option?: string;
+  /** True when `option` does not exist for the encoder (rather than having a bad value). */
+  missing?: boolean;
+  /** The layouts the encoder takes, when the asked-for layout is not one of them. */
+  layout?: string;
+  error: string;
+}
+
+/**
+ * Opens `encoder` on a small picture with `options` and closes it again, to learn before any work
+ * whether it accepts them; null when it does.
+ */
+export function trialOpenVideo(encoder: string, pixelFormat: string, options: Record<string, string>): TrialFailure | null {
+  const { lib } = av();
+  quietEncoderLibrary(encoder);
+  const codec = lib.Codec.findEncoderByName(encoder as never);
+  if (!codec) return { error: `encoder ${encoder} is not available` };
+  const ctx = new lib.CodecContext();
+  ctx.allocContext3(codec);
+  try {
+    ctx.width = 64;
+    ctx.height = 64;
+    ctx.timeBase = new lib.Rational(1, 25);
+    ctx.framerate = new lib.Rational(25, 1);
+    ctx.pixelFormat = lib.avGetPixFmtFromName(pixelFormat);
+    ctx.threadCount = 1;
+    for (const [name, value] of Object.entries(options)) {
+      const r = ctx.setOption(name, value);
+      if (r < 0) return { option: name, missing: r === av().c.AVERROR_OPTION_NOT_FOUND, error: averrorMessage(r) };
+    }
+    const r = ctx.open2Sync(codec, null);
+    return r < 0 ? { error: averrorMessage(r) } : null;
+  } finally {
+    ctx.freeContext();
+  }
+}
+
+/** Like trialOpenVideo for an audio encoder at `sampleRate` with layout `layout`. */
+export function trialOpenAudio(encoder: string, sampleRate: number, layout: string, bitrate: number | undefined): TrialFailure | null {
+  const { lib } = av();
+  const codec = lib.Codec.findEncoderByName(encoder as never);
+  if (!codec) return { error: `encoder ${encoder} is not available` };
+  const channels = layoutFromName(layout);
+  const allowed = codec.channelLayouts;
+  if (allowed && allowed.length && !allowed.some((l) => l.nbChannels === channels.nbChannels && (l.order !== 1 || BigInt(l.mask) === channels.mask))) {
+    const names = allowed.map((l) => lib.avChannelLayoutDescribe(l as never) ?? `${l.nbChannels}c`);
+    return { layout: [...new Set(names)].join(', '), error: 'unsupported layout' };
+  }
+  const ctx = new lib.CodecContext();
+  ctx.allocContext3(codec);
+  try {
+    ctx.sampleRate = sampleRate;
+    ctx.channelLayout = channels as never;
+    const formats = codec.sampleFormats;
+    ctx.sampleFormat = formats && formats.length ? formats[0] : lib.avGetSampleFmtFromName('fltp');
+    ctx.timeBase = new lib.Rational(1, sampleRate);
+    if (bitrate) ctx.bitRate = BigInt(bitrate);
+    const r = ctx.open2Sync(codec, null);
+    return r < 0 ? { error: averrorMessage(r) } : null;
+  } finally {
+    ctx.freeContext();
+  }
 }

@@ -1,5 +1,5 @@
 import { AudioReader, type PcmChunk } from '../media/audio-reader.js';
-import type { AudioSink } from '../media/output.js';
+import type { AudioTarget } from '../media/output.js';
 
 /** Seek instead of decoding forward when the gap is longer than this many seconds. */
 const SEEK_GAP_SECONDS = 10;
@@ -15,12 +15,18 @@ export class AudioSource {
   private ended = false;
   seeks = 0;
 
-  private constructor(private readonly reader: AudioReader<Float32Array>) {}
+  private constructor(
+    private readonly reader: AudioReader<Float32Array>,
+    private readonly noSeek: boolean,
+  ) {}
 
-  /** Opens the `nth` audio stream of `path`, converting to `sampleRate` and `layout`. */
-  static async open(path: string, nth: number, sampleRate: number, layout: string): Promise<AudioSource> {
+  /**
+   * Opens the `nth` audio stream of `path`, converting to `sampleRate` and `layout`. `noSeek`
+   * (`--no-seek`): decode straight through cuts; only a jump backwards still seeks.
+   */
+  static async open(path: string, nth: number, sampleRate: number, layout: string, opts: { noSeek?: boolean } = {}): Promise<AudioSource> {
     const reader = await AudioReader.open(path, nth, { format: 'flt', sampleRate, layout, chunkSamples: 8192, absolute: true });
-    return new AudioSource(reader);
+    return new AudioSource(reader, opts.noSeek === true);
   }
 
   get channels(): number {
@@ -58,7 +64,7 @@ export class AudioSource {
     const ch = this.reader.channels;
     if (this.chunk === null && !this.ended) this.load();
     const pos = this.position;
-    if (start < pos || start - pos > SEEK_GAP_SECONDS * this.reader.sampleRate) {
+    if (start < pos || (!this.noSeek && start - pos > SEEK_GAP_SECONDS * this.reader.sampleRate)) {
       if (!(this.chunk === null && this.ended && start >= pos)) {
         this.reader.seek(start);
         this.seeks++;
@@ -144,7 +150,7 @@ export function shapeClipAudio(data: Float32Array, samples: number, offset: numb
 /** Writes samples [from, to) of a normal-speed clip (offsets within the clip) to `sink`. */
 export function writeClipAudio(
   source: AudioSource,
-  sink: AudioSink,
+  sink: AudioTarget,
   clip: AudioClipPlan,
   from: number,
   to: number,

@@ -2,8 +2,7 @@ import { existsSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { CancelledError, UserError } from '../errors.js';
 import { loadAv, yieldToLoop } from '../media/av.js';
-import { chooseEncoders } from '../media/codecs.js';
-import { OutputFile, nearestSupportedRate, type AudioSink, type VideoSink } from '../media/output.js';
+import { OutputFile, nearestSupportedRate, type AudioSink, type AudioTarget, type VideoSink } from '../media/output.js';
 import type { MediaInfo } from '../media/types.js';
 import { timelineLength, type Clip, type Timeline } from '../timeline/model.js';
 import { toNumber } from '../timeline/rational.js';
@@ -14,7 +13,8 @@ import { StretchedClip } from './stretch.js';
 import { VideoSource } from './video-source.js';
 import { backgroundFrame } from './background.js';
 import type { AvFrame } from '../media/decoder.js';
-import type { RenderRequest } from './settings.js';
+import { AudioMixer } from './mix.js';
+import { encoderPixelFormatFor, parseEncodeSettings, sourceCodecs, type RenderRequest } from './settings.js';
 
 /** Fade length at cut edges: long enough to remove clicks, too short to hear. */
 const FADE_SECONDS = 0.003;
@@ -75,17 +75,14 @@ export async function renderTimeline(tl: Timeline, sources: Map<string, MediaInf
   if (!first) throw new UserError('the timeline has no source media');
   checkOutputPath(output, [...sources.keys()]);
 
-  // Several inputs: the first source with video (or audio) decides, as it decides the timeline's settings.
   const firstVideo = [...sources.values()].find((s) => s.video.length > 0);
-  const firstAudio = [...sources.values()].find((s) => s.audio.length > 0);
-  const codecs = chooseEncoders(ext, firstVideo?.video[0]?.codec ?? null, firstAudio?.audio[0]?.codec ?? null);
-  const videoLayer = codecs.video && tl.v.length > 0 && firstVideo ? tl.v[0] : null;
-  const audioLayers = tl.a.filter((layer) => layer.length > 0);
+  const settings = parseEncodeSettings(opts.render ?? {}, ext, sourceCodecs(...sources.values()));
+  const videoLayer = settings.video && tl.v.length > 0 && firstVideo ? tl.v[0] : null;
+  const audioLayers = settings.audio ? tl.a.filter((layer) => layer.length > 0) : [];
   if (!videoLayer && audioLayers.length === 0) throw new UserError('nothing to render: the timeline has no clips');
 
   const temp = tempOutputPath(output);
-  const muxerOptions: Record<string, string> = ['.mp4', '.mov', '.m4a', '.m4v'].includes(ext) ? { movflags: '+faststart' } : {};
-  const out = OutputFile.create(temp, output, { muxerOptions });
+  const out = OutputFile.create(temp, output, { muxerOptions: settings.muxerOptions });
   const videoSources = new Map<string, VideoSource>();
   const audioSources: AudioSource[] = [];
   let extras: ExtraStreams | null = null;
@@ -93,33 +90,49 @@ export async function renderTimeline(tl: Timeline, sources: Map<string, MediaInf
   let completed = false;
   try {
     let videoSink: VideoSink | null = null;
-    if (videoLayer) {
+    if (videoLayer && settings.video) {
       const v = firstVideo!.video[0];
+      const video = settings.video;
+      const pixelFormat = video.pixelFormat ?? encoderPixelFormatFor(video.encoder, v.pixelFormat);
       videoSink = out.addVideo({
-        encoder: codecs.video!,
-        width: tl.resolution[0],
-        height: tl.resolution[1],
+        encoder: video.encoder,
+        ...scaledSize(tl.resolution, video.scale, pixelFormat),
         frameRate: tl.tb,
         sar: v.sampleAspectRatio,
-        pixelFormat: v.pixelFormat === 'unknown' ? 'yuv420p' : v.pixelFormat,
+        pixelFormat,
+        options: video.options,
+        padColor: tl.background,
       });
     }
+    const audio = settings.audio;
     // Some encoders take only certain rates (Opus: 48 kHz and divisors): resample to the nearest one.
-    const sampleRate = nearestSupportedRate(codecs.audio, tl.sampleRate);
-    const audioTl: Timeline = sampleRate === tl.sampleRate ? tl : { ...tl, sampleRate };
-    const audioSinks: AudioSink[] = audioLayers.map((_, i) =>
-      out.addAudio({ encoder: codecs.audio, sampleRate, layout: tl.layout, lang: tl.langs[i] ?? null }),
-    );
-    extras = await ExtraStreams.add(out, tl, sources, { ext, onWarning: opts.onWarning, signal: opts.signal });
+    const sampleRate = audio ? nearestSupportedRate(audio.encoder, tl.sampleRate) : tl.sampleRate;
+    const layout = audio?.layout ?? tl.layout;
+    const audioTl: Timeline = sampleRate === tl.sampleRate && layout === tl.layout ? tl : { ...tl, sampleRate, layout };
+    const trackCount = audio?.mix ? Math.min(1, audioLayers.length) : audioLayers.length;
+    const audioSinks: AudioSink[] = [];
+    for (let i = 0; i < trackCount; i++) {
+      audioSinks.push(out.addAudio({ encoder: audio!.encoder, sampleRate, layout, bitrate: audio!.bitrate, lang: tl.langs[i] ?? null }));
+    }
+    // --mix-audio-streams: every layer writes into one input of a mix feeding the single track.
+    const mixer = audio?.mix && audioSinks.length ? new AudioMixer(audioSinks[0], audioLayers.length) : null;
+    extras = await ExtraStreams.add(out, tl, sources, {
+      ext,
+      onWarning: opts.onWarning,
+      signal: opts.signal,
+      subtitles: settings.subtitles,
+      coverArt: settings.coverArt,
+    });
     out.begin();
     extras.begin();
 
     const total = timelineLength(tl);
     const fadeSamples = Math.round(FADE_SECONDS * sampleRate);
-    videoWriter = videoLayer && videoSink ? new VideoLayerWriter(videoLayer, videoSink, sources, videoSources, tl) : null;
+    videoWriter = videoLayer && videoSink ? new VideoLayerWriter(videoLayer, videoSink, sources, videoSources, tl, settings.noSeek) : null;
     const audioWriters: AudioLayerWriter[] = [];
     for (let i = 0; i < audioLayers.length; i++) {
-      audioWriters.push(new AudioLayerWriter(audioLayers[i], audioSinks[i], sources, audioSources, audioTl, fadeSamples));
+      const target = mixer ? mixer.input(i) : audioSinks[i];
+      audioWriters.push(new AudioLayerWriter(audioLayers[i], target, sources, audioSources, audioTl, fadeSamples, settings.noSeek));
     }
     // Advance all streams together, a second of timeline at a time, so the muxer can interleave
     // without buffering much.
@@ -139,6 +152,7 @@ export async function renderTimeline(tl: Timeline, sources: Map<string, MediaInf
       }
     }
     opts.onProgress?.(total, total);
+    mixer?.flush();
     extras.finish();
     out.finish();
     renameSync(temp, output);
@@ -166,6 +180,20 @@ export async function renderTimeline(tl: Timeline, sources: Map<string, MediaInf
   }
 }
 
+/**
+ * The output size for `--scale`: the timeline's resolution times `scale`, rounded to even numbers
+ * where the pixel format halves the chroma (4:2:0 both ways, 4:2:2 across), as encoders require.
+ */
+export function scaledSize(resolution: [number, number], scale: number, pixelFormat: string): { width: number; height: number } {
+  const halfWidth = /^(yuv|yuva|yuvj)4(20|22|11|10)|^nv(12|16|20|21)|^p0(10|12|16)|^y210/.test(pixelFormat);
+  const halfHeight = /^(yuv|yuva|yuvj)4(20|10)|^nv(12|21)|^p0(10|12|16)/.test(pixelFormat);
+  const round = (x: number, even: boolean) => (even ? Math.max(2, 2 * Math.round(x / 2)) : Math.max(1, Math.round(x)));
+  if (scale === 1 && (!halfWidth || resolution[0] % 2 === 0) && (!halfHeight || resolution[1] % 2 === 0)) {
+    return { width: resolution[0], height: resolution[1] };
+  }
+  return { width: round(resolution[0] * scale, halfWidth), height: round(resolution[1] * scale, halfHeight) };
+}
+
 function sortedClips(layer: Clip[]): Clip[] {
   return [...layer].sort((a, b) => a.start - b.start);
 }
@@ -183,6 +211,7 @@ class VideoLayerWriter {
     private readonly infos: Map<string, MediaInfo>,
     private readonly open: Map<string, VideoSource>,
     private readonly tl: Timeline,
+    private readonly noSeek = false,
   ) {
     this.clips = sortedClips(layer);
   }
@@ -195,7 +224,7 @@ class VideoLayerWriter {
     const key = `${clip.src}#${clip.stream}`;
     let src = this.open.get(key);
     if (!src) {
-      src = await VideoSource.open(clip.src, clip.stream, fpsR);
+      src = await VideoSource.open(clip.src, clip.stream, fpsR, { noSeek: this.noSeek });
       this.open.set(key, src);
     }
     return { src, fps: toNumber(fpsR) };
@@ -248,11 +277,12 @@ class AudioLayerWriter {
 
   constructor(
     layer: Clip[],
-    private readonly sink: AudioSink,
+    private readonly sink: AudioTarget,
     private readonly infos: Map<string, MediaInfo>,
     private readonly all: AudioSource[],
     private readonly tl: Timeline,
     private readonly fade: number,
+    private readonly noSeek = false,
   ) {
     this.clips = sortedClips(layer);
     const sr = tl.sampleRate;
@@ -288,7 +318,7 @@ class AudioLayerWriter {
     const key = `${clip.src}#${clip.stream}`;
     let src = this.sourceByKey.get(key);
     if (!src) {
-      src = await AudioSource.open(clip.src, clip.stream, this.tl.sampleRate, this.tl.layout);
+      src = await AudioSource.open(clip.src, clip.stream, this.tl.sampleRate, this.tl.layout, { noSeek: this.noSeek });
       this.sourceByKey.set(key, src);
       this.all.push(src);
     }
@@ -341,7 +371,7 @@ class AudioLayerWriter {
   }
 
   private silence(samples: number): void {
-    const ch = this.sink.ctx.channels;
+    const ch = this.sink.channels;
     for (let done = 0; done < samples; ) {
       const n = Math.min(4096, samples - done);
       this.sink.write(new Float32Array(n * ch), n);

@@ -607,6 +607,10 @@ export interface ExtraStreamOptions {
   /** Told about every stream that cannot be kept, and why. */
   onWarning?: (message: string) => void;
   signal?: AbortSignal;
+  /** false: leave subtitle streams out (`-sn`); default true. */
+  subtitles?: boolean;
+  /** false: leave cover art out (`-vn`: it is a video stream); default true. */
+  coverArt?: boolean;
 }
 
 const CODEC_IDS: Record<string, () => number> = {
@@ -664,6 +668,7 @@ export class ExtraStreams {
         const par = st.codecpar;
         const codec = av().lib.avGetCodecName(par.codecId) ?? 'unknown';
         if (par.codecType === c.AVMEDIA_TYPE_SUBTITLE) {
+          if (this.opts.subtitles === false) continue;
           const label = describeStream('subtitle', nSub++, codec, st);
           const plan = subtitlePlan(muxer, codec, ext);
           if ('drop' in plan) {
@@ -701,6 +706,7 @@ export class ExtraStreams {
           }
           this.out.addCopiedStream({ from: par, timeBase: st.timeBase, disposition: st.disposition, metadata: copiedTags(st) });
         } else if (par.codecType === c.AVMEDIA_TYPE_VIDEO && st.hasDisposition(c.AV_DISPOSITION_ATTACHED_PIC)) {
+          if (this.opts.coverArt === false) continue;
           await this.addCoverArt(firstPath, st, codec, muxer, ext);
         }
       }

@@ -21,12 +21,16 @@ export class VideoSource {
   private constructor(
     private readonly dec: StreamDecoder,
     private readonly fps: number,
+    private readonly noSeek: boolean,
   ) {}
 
-  /** Opens the `nth` video stream of `path`; `fps` is its average frame rate. */
-  static async open(path: string, nth: number, fps: Rational): Promise<VideoSource> {
+  /**
+   * Opens the `nth` video stream of `path`; `fps` is its average frame rate. `noSeek`
+   * (`--no-seek`): decode straight through cuts; only a jump backwards still seeks.
+   */
+  static async open(path: string, nth: number, fps: Rational, opts: { noSeek?: boolean } = {}): Promise<VideoSource> {
     const dec = await StreamDecoder.open(path, 'video', nth, { threads: 0 });
-    return new VideoSource(dec, fps.num / fps.den);
+    return new VideoSource(dec, fps.num / fps.den, opts.noSeek === true);
   }
 
   get skipped(): number {
@@ -68,7 +72,7 @@ export class VideoSource {
   /** The frame shown at source index `target`: the last frame whose index ≤ target (or the first after). */
   frameAt(target: number): AvFrame | null {
     const pos = this.pending ? this.pendingIdx : this.heldIdx;
-    if ((this.held && target < this.heldIdx) || target - pos > this.gop + 2) this.seekTo(target);
+    if ((this.held && target < this.heldIdx) || (!this.noSeek && target - pos > this.gop + 2)) this.seekTo(target);
     for (;;) {
       if (!this.pending && !this.readNext()) break;
       if (this.pendingIdx <= target || !this.held) {

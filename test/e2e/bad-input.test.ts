@@ -133,15 +133,27 @@ test('invalid expressions, units, ranges, rates, colours and resolutions; codecs
     ['rate negative', ['--frame-rate', '-30'], /must be greater than 0/],
     ['colour', ['--background', 'reddish'], /^tacet: error: --background "reddish": not a colour; give #rrggbb, #rgb or a colour name such as black, white or red$/],
     ['colour by alias', ['-bg', '#zz0000'], /^tacet: error: --background "#zz0000": expected #rrggbb or #rgb with hex digits \(0-9, a-f\)$/],
-    ['video codec', ['-c:v', 'h264'], /-c:v \(--video-codec\) is not supported by tacet yet/],
-    ['audio codec', ['--audio-codec', 'nonsense'], /--audio-codec is not supported by tacet yet/],
     ['resolution', ['--resolution', '1920'], /^tacet: error: --resolution "1920": expected WIDTH,HEIGHT, e\.g\. 1920,1080$/],
     ['resolution by alias', ['-res', '0,0'], /^tacet: error: --resolution "0,0": the width must be at least 1$/],
     ['resolution too large', ['-res', '1920,20000'], /^tacet: error: --resolution "1920,20000": the height must be at most 16384$/],
     ['resolution not whole', ['-res', '19.5,10'], /^tacet: error: --resolution "19\.5,10": the width must be a whole number of pixels$/],
+    ['video codec in an audio file', ['-c:v', 'h264'], /^tacet: error: -c:v h264: \.wav files hold no video$/],
+    ['unknown audio codec', ['--audio-codec', 'nonsense'], /-c:a: unknown audio codec or encoder "nonsense"; \.wav files take pcm_s16le, pcm_s24le/],
+    ['audio codec the container cannot hold', ['-c:a', 'aac'], /-c:a aac: \.wav files cannot hold aac audio; use one of pcm_s16le/],
+    ['bad audio bit rate', ['-b:a', 'loud'], /-b:a: invalid bit rate "loud"/],
+    ['unknown layout', ['-layout', 'hexaphonic'], /-layout: unknown audio layout "hexaphonic"/],
+    ['nothing left', ['-an'], /-an leaves nothing to write: \.wav files hold only audio/],
     ['unknown action', ['--when-inactive', 'zoom:2'], /zoom/],
   ];
   for (const [label, args, pattern] of cases) await refused(label, copy(wav), args, pattern);
+  const videoCases: Array<[string, string[], RegExp]> = [
+    ['unknown video codec', ['-c:v', 'h263p'], /-c:v h263p: \.mp4 files cannot hold h263p video; use one of h264, hevc, av1, vp9, mpeg4$/],
+    ['bad crf for the encoder', ['-c:v', 'mpeg4', '-crf', '18'], /-crf 18: encoder mpeg4 has no such option/],
+    ['unknown pixel format', ['-pix_fmt', 'yuv4444'], /-pix_fmt: unknown pixel format "yuv4444"/],
+    ['bad scale', ['--scale', 'half'], /--scale: invalid scale "half"/],
+    ['no streams left', ['-vn', '-an'], /-vn and -an together leave nothing to write/],
+  ];
+  for (const [label, args, pattern] of videoCases) await refused(label, copy(mp4), args, pattern);
 });
 
 test('outputs that would destroy the input or cannot be written', async () => {

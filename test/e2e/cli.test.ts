@@ -53,7 +53,7 @@ test('bad inputs give one clear line and exit code 1', async () => {
     [[empty], /empty/],
     [[garbage], /could not open/],
     [[wav, '--margn', '1s'], /did you mean --margin/i],
-    [[wav, '--video-codec', 'h264'], /not supported/],
+    [[wav, '--video-codec', 'h264'], /\.wav files hold no video/],
     [[wav, '--edit', 'audio:threshold=2'], /threshold/],
     [[wav, '--edit', 'motion'], /needs a video stream/],
     [[wav, '--edit', 'sparkle'], /sparkle/],

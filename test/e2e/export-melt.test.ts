@@ -67,7 +67,7 @@ async function generateTwoStreams(path: string, c: Case): Promise<void> {
   try {
     const rate = c.rate!;
     const video = out.addVideo({ encoder: codecs.video!, width: 160, height: 120, frameRate: rate, sar: { num: 1, den: 1 }, pixelFormat: 'yuv420p', options: { preset: 'ultrafast' } });
-    const sinks = c.audio.map((a) => out.addAudio({ encoder: codecs.audio, sampleRate: a.sampleRate, layout: a.layout }));
+    const sinks = c.audio.map((a) => out.addAudio({ encoder: codecs.audio!, sampleRate: a.sampleRate, layout: a.layout }));
     out.begin();
     const dec = await StreamDecoder.open(`testsrc2=size=160x120:rate=${rate.num}/${rate.den}:duration=${DURATION},${FRAME_NUMBER_FILTER}`, 'video', 0, { inputFormat: 'lavfi' });
     try {
