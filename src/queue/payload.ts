@@ -9,6 +9,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, resolve } from 'node:path';
 import { UserError } from '../errors.js';
+import type { RenderRequest } from '../render/settings.js';
+import { parseTimelineSettings } from '../timeline/settings.js';
 import { resolveExport } from '../core/outputs.js';
 import { parseEditRequest, type EditRequest } from '../edit/plan.js';
 
@@ -16,7 +18,7 @@ import { parseEditRequest, type EditRequest } from '../edit/plan.js';
  * Version of JobPayload. A worker refuses (fails, without retries) a payload of another version
  * instead of guessing, so a fleet mid-upgrade never edits with half-understood options.
  */
-export const PAYLOAD_VERSION = 1;
+export const PAYLOAD_VERSION = 2;
 
 /** The edit and export options a job carries: the core's EditOptions that make sense remotely. */
 export interface JobEditOptions extends EditRequest {
@@ -27,6 +29,8 @@ export interface JobEditOptions extends EditRequest {
   noCache: boolean;
   /** `--stats`: write nothing; the statistics come back as the job's result. */
   stats: boolean;
+  /** Render and timeline settings (`-c:v`, `-crf`, `-res`, `-anorm`, …) as given (since version 2). */
+  render: RenderRequest;
 }
 
 /** The data of one job. */
@@ -96,6 +100,7 @@ export interface SubmitEditOptions extends EditRequest {
   output: string | null;
   noCache: boolean;
   stats: boolean;
+  render?: RenderRequest;
 }
 
 /**
@@ -118,6 +123,8 @@ export function buildPayloads(inputs: readonly string[], o: SubmitEditOptions, c
   if ((o as { open?: unknown }).open === true) throw new UserError('--open cannot be used with submit: the result is written by a worker on another machine');
   parseEditRequest(o);
   resolveExport(o.export, o.output);
+  // Encoder settings need the encoders (node-av) and each input's codecs: the worker checks those.
+  parseTimelineSettings(o.render ?? {});
   // As `tacet FILE -o` would say, and before a worker finds out (it would retry: see worker.ts).
   if (o.output !== null && !existsSync(dirname(resolve(cwd, o.output)))) throw new UserError(`output folder does not exist: ${dirname(o.output)}`);
   const seen = new Set<string>();
@@ -146,6 +153,7 @@ export function buildPayloads(inputs: readonly string[], o: SubmitEditOptions, c
         output: o.output === null ? null : resolve(cwd, o.output),
         noCache: o.noCache,
         stats: o.stats,
+        render: o.render ?? {},
       },
       key: randomBytes(6).toString('hex'),
     });
@@ -175,5 +183,6 @@ export function checkPayload(data: unknown): JobPayload {
     throw new UserError('the job has no valid edit options');
   }
   if (o.output !== null && (typeof o.output !== 'string' || !isAbsolute(o.output))) throw new UserError('the job has an invalid output path');
+  if (o.render === null || typeof o.render !== 'object') throw new UserError('the job has no valid render settings');
   return p as JobPayload;
 }

@@ -105,21 +105,23 @@ describe('buildPayloads', () => {
     touch('q', 'noext');
     assert.throws(() => buildPayloads(['noext'], base, cwd), /must have an extension/);
     assert.throws(() => buildPayloads(['https://example.com/a.mp4'], base, cwd), /URL inputs cannot be queued/);
+    assert.throws(() => buildPayloads(['a.wav'], { ...base, render: { resolution: '0,0' } }, cwd), /--resolution "0,0"/);
+    assert.deepEqual(buildPayloads(['a.wav'], { ...base, render: { crf: '20', sampleRate: '44.1kHz' } }, cwd)[0].options.render, { crf: '20', sampleRate: '44.1kHz' });
   });
   test('checkPayload refuses another version or a hand-made payload', () => {
-    assert.throws(() => checkPayload({ version: 2 }), /payload version 2/);
+    assert.throws(() => checkPayload({ version: 1 }), /payload version 1/);
     assert.throws(() => checkPayload(null), /no tacet payload/);
-    assert.throws(() => checkPayload({ version: 1, input: 'rel.wav', key: 'abcdef', options: {} }), /absolute input/);
+    assert.throws(() => checkPayload({ version: 2, input: 'rel.wav', key: 'abcdef', options: {} }), /absolute input/);
   });
 });
 
 function payload(input: string, options: Partial<JobPayload['options']> = {}): JobPayload {
   const o = defaultEditOptions();
   return {
-    version: 1,
+    version: 2,
     input,
     key: '0123456789ab',
-    options: { edits: o.edits, whens: o.whens, ranges: o.ranges, margin: o.margin, smooth: o.smooth, frameRate: null, export: null, output: null, noCache: false, stats: false, ...options },
+    options: { edits: o.edits, whens: o.whens, ranges: o.ranges, margin: o.margin, smooth: o.smooth, frameRate: null, export: null, output: null, noCache: false, stats: false, render: {}, ...options },
   };
 }
 
