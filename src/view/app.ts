@@ -4,6 +4,7 @@
  * the page. Exports go through runEdit, the CLI's own entry point, so a file exported from the page
  * is the file the shown command line writes.
  */
+import type { RenderRequest } from '../render/settings.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, extname, join, resolve } from 'node:path';
@@ -35,6 +36,8 @@ export interface ViewAppOptions {
   /** `--export` given to view: preselected in the page. */
   exportArg: string | null;
   noCache: boolean;
+  /** Render and timeline settings from the command line (`-c:v`, `-res`, …), used by the page's exports. */
+  render?: RenderRequest;
   /** Margin and smooth defaults of the option table (the command line leaves them out). */
   defaults: { margin: string; smooth: string };
   signal?: AbortSignal;
@@ -222,6 +225,7 @@ export async function createViewApp(opts: ViewAppOptions): Promise<ViewApp> {
           export: kind,
           output: null,
           noCache: opts.noCache,
+          render: opts.render ?? {},
           signal: ctx.signal,
           onProgress: ctx.progress,
           onWarning: opts.onWarning,

@@ -89,6 +89,7 @@ export async function run(argv: string[], ctx: CommandContext): Promise<number> 
       frameRate: o.frameRate,
       exportArg: o.export,
       noCache: o.noCache,
+      render: o.render,
       defaults: { margin: defaults.margin, smooth: defaults.smooth },
       signal: ctx.signal,
       onWarning: (m) => {
