@@ -10,6 +10,8 @@ import { editMedia } from './analysis.js';
 import { isTimelineInput, loadTimeline } from './inputs.js';
 import { resolveExport, writeOutput } from './outputs.js';
 import type { RenderRequest } from '../render/settings.js';
+import { parseAudioNormalize } from '../render/normalize.js';
+import { checkTransition } from '../render/transition.js';
 
 export { defaultOutputPath, resolveExport, writeAtomically } from './outputs.js';
 
@@ -48,6 +50,8 @@ export async function runEdit(opts: EditOptions): Promise<EditResult> {
   // Validate everything that needs no media first, so bad options fail before any decoding.
   const choice = resolveExport(opts.export, opts.output);
   const plan = parseEditRequest(opts);
+  if (opts.render?.audioNormalize) parseAudioNormalize(opts.render.audioNormalize);
+  if (opts.render?.transition) checkTransition(opts.render.transition);
   let timeline: Timeline;
   let sources: Map<string, MediaInfo>;
   let inputFrames: number | null = null;

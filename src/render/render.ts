@@ -7,12 +7,14 @@ import { OutputFile, nearestSupportedRate, type AudioSink, type VideoSink } from
 import type { MediaInfo } from '../media/types.js';
 import { timelineLength, type Clip, type Timeline } from '../timeline/model.js';
 import { toNumber } from '../timeline/rational.js';
-import { AudioSource, shapeClipAudio, writeClipAudio, type AudioClipPlan } from './audio-source.js';
+import { AudioSource, shapeClipAudio, writeClipAudio, type AudioClipPlan, type PcmSink } from './audio-source.js';
 import { layoutFromName } from '../media/layout.js';
 import { ExtraStreams } from './streams.js';
 import { StretchedClip } from './stretch.js';
-import { VideoSource } from './video-source.js';
+import { sourceFrameIndex, VideoSource } from './video-source.js';
+import { AudioTransitions, parseTransition, VideoTransitions } from './transition.js';
 import type { RenderRequest } from './settings.js';
+import { GainSink, measureTrackGains, parseAudioNormalize } from './normalize.js';
 
 /** Fade length at cut edges: long enough to remove clicks, too short to hear. */
 const FADE_SECONDS = 0.003;
@@ -21,8 +23,11 @@ export interface RenderOptions {
   output: string;
   /** Render settings as given (`-c:v`, `-crf`, `-anorm`, …); default {}. */
   render?: RenderRequest;
-  /** Called with (doneFrames, totalFrames) at most a few times per second. */
-  onProgress?: (done: number, total: number) => void;
+  /**
+   * Called with (doneFrames, totalFrames, stage) at most a few times per second; `stage` is
+   * "Measuring loudness" during the first pass of `-anorm`, else undefined (rendering).
+   */
+  onProgress?: (done: number, total: number, stage?: string) => void;
   signal?: AbortSignal;
   /** Told about every source stream the output cannot keep (subtitles, attachments, cover art). */
   onWarning?: (message: string) => void;
@@ -72,6 +77,8 @@ export async function renderTimeline(tl: Timeline, sources: Map<string, MediaInf
   const first = sources.values().next().value as MediaInfo | undefined;
   if (!first) throw new UserError('the timeline has no source media');
   checkOutputPath(output, [...sources.keys()]);
+  const normalization = opts.render?.audioNormalize ? parseAudioNormalize(opts.render.audioNormalize) : null;
+  const transition = opts.render?.transition ? parseTransition(opts.render.transition, tl.tb) : null;
 
   const codecs = chooseEncoders(ext, first.video[0]?.codec ?? null, first.audio[0]?.codec ?? null);
   const videoLayer = codecs.video && tl.v.length > 0 && first.video.length > 0 ? tl.v[0] : null;
@@ -84,6 +91,8 @@ export async function renderTimeline(tl: Timeline, sources: Map<string, MediaInf
   const videoSources = new Map<string, VideoSource>();
   const audioSources: AudioSource[] = [];
   let extras: ExtraStreams | null = null;
+  let videoTransitions: VideoTransitions | null = null;
+  const audioTransitions: AudioTransitions[] = [];
   let completed = false;
   try {
     let videoSink: VideoSink | null = null;
@@ -110,27 +119,58 @@ export async function renderTimeline(tl: Timeline, sources: Map<string, MediaInf
 
     const total = timelineLength(tl);
     const fadeSamples = Math.round(FADE_SECONDS * sampleRate);
-    const videoWriter = videoLayer && videoSink ? new VideoLayerWriter(videoLayer, videoSink, sources, videoSources, tl) : null;
-    const audioWriters: AudioLayerWriter[] = [];
-    for (let i = 0; i < audioLayers.length; i++) {
-      audioWriters.push(new AudioLayerWriter(audioLayers[i], audioSinks[i], sources, audioSources, audioTl, fadeSamples));
-    }
-    // Advance all streams together, a second of timeline at a time, so the muxer can interleave
-    // without buffering much.
     const step = Math.max(1, Math.round(toNumber(tl.tb)));
     let lastReport = 0;
+    const tick = async (done: number, stage?: string): Promise<void> => {
+      const now = performance.now();
+      if (now - lastReport > 100) {
+        lastReport = now;
+        opts.onProgress?.(done, total, stage);
+        await yieldToLoop();
+        if (opts.signal?.aborted) throw new CancelledError('cancelled');
+      }
+    };
+    // --transition: dissolves and end fades sit between each layer writer and its sink.
+    const audioWriter = async (i: number, sink: PcmSink, pool: AudioSource[]): Promise<AudioLayerWriter> => {
+      if (!transition) return new AudioLayerWriter(audioLayers[i], sink, sources, pool, audioTl, fadeSamples);
+      const channels = layoutFromName(tl.layout).nbChannels;
+      const t = new AudioTransitions(sink, audioLayers[i], transition, sources, audioTl, total, channels, (f) => frameToSample(f, sampleRate, tl.tb));
+      audioTransitions.push(t);
+      await t.open();
+      return new AudioLayerWriter(audioLayers[i], t, sources, pool, audioTl, fadeSamples, t.joins);
+    };
+    // -anorm pass 1: the same layer writers, aimed at level meters; pass 2 applies one gain per track.
+    let trackSinks: PcmSink[] = audioSinks;
+    if (normalization && audioLayers.length > 0) {
+      const measureSources: AudioSource[] = [];
+      try {
+        const gains = await measureTrackGains(
+          normalization,
+          audioLayers.length,
+          (i, sink) => audioWriter(i, sink, measureSources),
+          { sampleRate, layout: tl.layout, totalFrames: total, step, tick: (d) => tick(d, 'Measuring loudness') },
+        );
+        opts.onProgress?.(total, total, 'Measuring loudness');
+        for (const g of gains) if (g.warning) opts.onWarning?.(g.warning);
+        const channels = layoutFromName(tl.layout).nbChannels;
+        trackSinks = audioSinks.map((sink, i) => new GainSink(sink, gains[i].gain, channels));
+      } finally {
+        for (const s of measureSources) s.close();
+        for (const t of audioTransitions.splice(0)) t.close();
+      }
+    }
+    if (transition && videoLayer) videoTransitions = new VideoTransitions(videoLayer, transition, sources, tl, total);
+    const videoWriter = videoLayer && videoSink ? new VideoLayerWriter(videoLayer, videoSink, sources, videoSources, tl, videoTransitions) : null;
+    const audioWriters: AudioLayerWriter[] = [];
+    for (let i = 0; i < audioLayers.length; i++) audioWriters.push(await audioWriter(i, trackSinks[i], audioSources));
+    // Advance all streams together, a second of timeline at a time, so the muxer can interleave
+    // without buffering much.
     for (let b0 = 0; b0 < total; b0 += step) {
       const b1 = Math.min(total, b0 + step);
       if (videoWriter) await videoWriter.renderUntil(b1);
       for (const w of audioWriters) await w.renderUntil(b1);
       await extras.renderUntil(b1);
-      const now = performance.now();
-      if (now - lastReport > 100) {
-        lastReport = now;
-        opts.onProgress?.(b1, total);
-        await yieldToLoop();
-        if (opts.signal?.aborted) throw new CancelledError('cancelled');
-      }
+      await tick(b1);
     }
     opts.onProgress?.(total, total);
     extras.finish();
@@ -153,6 +193,8 @@ export async function renderTimeline(tl: Timeline, sources: Map<string, MediaInf
   } finally {
     for (const s of videoSources.values()) s.close();
     for (const s of audioSources) s.close();
+    videoTransitions?.close();
+    for (const t of audioTransitions) t.close();
     extras?.close();
     out.close();
     if (!completed) rmSync(temp, { force: true });
@@ -174,6 +216,7 @@ class VideoLayerWriter {
     private readonly infos: Map<string, MediaInfo>,
     private readonly open: Map<string, VideoSource>,
     private readonly tl: Timeline,
+    private readonly transitions: VideoTransitions | null = null,
   ) {
     this.clips = sortedClips(layer);
   }
@@ -206,16 +249,11 @@ class VideoLayerWriter {
       const { src, fps } = await this.source(clip);
       const stop = Math.min(end, clip.start + clip.dur);
       for (; this.n < stop; this.n++) {
-        const srcIndex = roundAway(roundAway(((clip.offset + this.n - clip.start) * fps) / tb) * clip.speed);
-        const frame = src.frameAt(srcIndex);
-        if (frame) this.sink.write(frame, this.n);
+        const frame = src.frameAt(sourceFrameIndex(clip, this.n, fps, tb));
+        if (frame) this.sink.write(this.transitions ? await this.transitions.frameAt(this.n, frame) : frame, this.n);
       }
     }
   }
-}
-
-function roundAway(x: number): number {
-  return x < 0 ? -Math.round(-x) : Math.round(x);
 }
 
 /** Writes one audio layer: exact sample ranges per clip, silence in gaps, fades at cuts. */
@@ -231,11 +269,13 @@ class AudioLayerWriter {
 
   constructor(
     layer: Clip[],
-    private readonly sink: AudioSink,
+    private readonly sink: PcmSink,
     private readonly infos: Map<string, MediaInfo>,
     private readonly all: AudioSource[],
     private readonly tl: Timeline,
     private readonly fade: number,
+    /** Timeline frames of joins cross-faded by a transition: no cut fades there. */
+    smoothJoins: ReadonlySet<number> = new Set(),
   ) {
     this.clips = sortedClips(layer);
     const sr = tl.sampleRate;
@@ -251,8 +291,8 @@ class AudioLayerWriter {
         srcStart,
         srcCount: frameToSample(srcEnd, sr, tl.tb) - srcStart,
         count: frameToSample(clip.start + clip.dur, sr, tl.tb) - frameToSample(clip.start, sr, tl.tb),
-        fadeIn: srcFrame > 0 && !joinsPrev,
-        fadeOut: !joinsNext && !(next === undefined && this.isSourceEnd(clip, srcEnd)),
+        fadeIn: srcFrame > 0 && !joinsPrev && !smoothJoins.has(clip.start),
+        fadeOut: !joinsNext && !(next === undefined && this.isSourceEnd(clip, srcEnd)) && !smoothJoins.has(clip.start + clip.dur),
         gain: clip.volume,
       };
     });
@@ -324,7 +364,7 @@ class AudioLayerWriter {
   }
 
   private silence(samples: number): void {
-    const ch = this.sink.ctx.channels;
+    const ch = layoutFromName(this.tl.layout).nbChannels;
     for (let done = 0; done < samples; ) {
       const n = Math.min(4096, samples - done);
       this.sink.write(new Float32Array(n * ch), n);

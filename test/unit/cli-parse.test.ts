@@ -257,9 +257,9 @@ describe('option table', () => {
   it('marks exactly the options tacet implements', () => {
     const implemented = OPTIONS.filter((d) => d.implemented).map((d) => d.name).sort();
     assert.deepEqual(implemented, [
-      '--cut', '--debug', '--download-format', '--edit', '--export', '--frame-rate', '--help', '--keep', '--margin',
+      '--audio-normalize', '--cut', '--debug', '--download-format', '--edit', '--export', '--frame-rate', '--help', '--keep', '--margin',
       '--no-cache', '--no-open', '--open', '--output', '--output-format', '--progress', '--quiet', '--set-action',
-      '--set-speed-for-range', '--silent-speed', '--smooth', '--stats', '--version', '--video-speed', '--when-active',
+      '--set-speed-for-range', '--silent-speed', '--smooth', '--stats', '--transition', '--version', '--video-speed', '--when-active',
       '--when-inactive', '--when:N', '--yt-dlp-extras', '--yt-dlp-location',
     ]);
   });
