@@ -275,7 +275,12 @@ export const OPTIONS: readonly OptionDef[] = [
     target: 'smooth',
   },
   renderOption('--transition', [], 'Editing Options', 'dissolve:DURATION[:MIN-CUT]',
-    'Cross-dissolve video and audio at cuts, and fade at both ends of the timeline.', 'transition'),
+    'Cross-dissolve video and audio at cuts, and fade at both ends of the timeline. At each join of two ' +
+      'clips that are not contiguous in the source (and whose removed part is at least MIN-CUT, default 0), ' +
+      'the clips overlap for DURATION centred on the join, using the source just beyond their edges, so the ' +
+      'length does not change; video blends linearly, audio cross-fades with equal power. The timeline fades ' +
+      'in from and out to the background colour over DURATION. Times: 1s, 0.5sec, or frames (15).',
+    'transition', { implemented: true }),
   {
     name: '--output',
     aliases: ['-o'],
@@ -519,7 +524,7 @@ export const OPTIONS: readonly OptionDef[] = [
   renderOption('--audio-layout', ['-layout'], 'Audio Rendering', 'LAYOUT', 'The audio channel layout of the output, e.g. mono, stereo.', 'audioLayout', { implemented: true }),
   renderOption('--audio-bitrate', ['-b:a'], 'Audio Rendering', 'BITRATE', 'Audio bits per second, e.g. 192k.', 'audioBitrate', { implemented: true }),
   renderOption('--mix-audio-streams', [], 'Audio Rendering', '', 'Mix all audio streams into one track (summed, scaled by 1/N like amix).', 'mixAudioStreams', { implemented: true }),
-  renderOption('--audio-normalize', ['-anorm'], 'Audio Rendering', 'NORM-TYPE', 'Normalise loudness (ebu or peak) just before writing.', 'audioNormalize'),
+  renderOption('--audio-normalize', ['-anorm'], 'Audio Rendering', 'NORM-TYPE', 'Normalise each audio track: ebu[:i=-24,lra=7,tp=-2,gain=0] (EBU R128 loudness, one linear gain capped by the true peak) or peak[:t=-8] (largest sample to t dBFS).', 'audioNormalize', { implemented: true }),
 
   // ── Miscellaneous ──
   {

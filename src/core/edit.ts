@@ -14,6 +14,8 @@ import { editMedia } from './analysis.js';
 import { isTimelineInput, loadTimeline } from './inputs.js';
 import { resolveExport, writeOutput } from './outputs.js';
 import { parseEncodeSettings, sourceCodecs, type RenderRequest } from '../render/settings.js';
+import { parseAudioNormalize } from '../render/normalize.js';
+import { checkTransition } from '../render/transition.js';
 
 export { defaultOutputPath, resolveExport, writeAtomically } from './outputs.js';
 
@@ -63,6 +65,8 @@ export async function runEdit(opts: EditOptions): Promise<EditResult> {
   const plan = parseEditRequest(opts);
   const settings = parseTimelineSettings(opts.render ?? {});
   const inputs = opts.inputs;
+  if (opts.render?.audioNormalize) parseAudioNormalize(opts.render.audioNormalize);
+  if (opts.render?.transition) checkTransition(opts.render.transition);
   let timeline: Timeline;
   let sources: Map<string, MediaInfo>;
   let inputFrames: number | null = null;

@@ -104,7 +104,7 @@ export async function writeOutput(tl: Timeline, sources: Map<string, MediaInfo>,
       output: out,
       render: o.render ?? {},
       signal: o.signal,
-      onProgress: (d, t) => o.onProgress?.('Rendering', d, t),
+      onProgress: (d, t, stage) => o.onProgress?.(stage ?? 'Rendering', d, t),
       onWarning: o.onWarning,
     });
     writeSidecarSubtitles(tl, firstSource, out, protectedPaths, o.onWarning);
@@ -198,7 +198,7 @@ async function writeClipSequence(tl: Timeline, sources: Map<string, MediaInfo>, 
       output: out,
       render: o.render ?? {},
       signal: o.signal,
-      onProgress: (d, t) => o.onProgress?.(`Rendering clip ${i + 1}/${main.length}`, d, t),
+      onProgress: (d, t, stage) => o.onProgress?.(`${stage ?? 'Rendering'} clip ${i + 1}/${main.length}`, d, t),
     });
   }
   return { output: dir, stdout: null };

@@ -170,15 +170,8 @@ export class VideoSink extends EncoderSink {
   }
 }
 
-/** Where interleaved float samples go: an encoder, or one input of a mix feeding one. */
-export interface AudioTarget {
-  /** Appends `samples` interleaved float samples (data.length ≥ samples × channels). */
-  write(data: Float32Array, samples: number): void;
-  readonly channels: number;
-}
-
 /** Takes interleaved float samples in any amount and encodes them in the encoder's frame size. */
-export class AudioSink extends EncoderSink implements AudioTarget {
+export class AudioSink extends EncoderSink {
   private readonly pipe: FilterPipe;
   private written = 0;
   private readonly layout: { nbChannels: number; order: number; mask: bigint };

@@ -1,5 +1,4 @@
 import { AudioReader, type PcmChunk } from '../media/audio-reader.js';
-import type { AudioTarget } from '../media/output.js';
 
 /** Seek instead of decoding forward when the gap is longer than this many seconds. */
 const SEEK_GAP_SECONDS = 10;
@@ -114,6 +113,12 @@ function emitSilence(emit: (d: Float32Array, s: number, o: number) => void, samp
   }
 }
 
+/** Where rendered samples go: an encoder's AudioSink, or a meter or gain stage in front of one. */
+export interface PcmSink {
+  /** Appends `samples` interleaved float samples (data.length ≥ samples × channels). */
+  write(data: Float32Array, samples: number): void;
+}
+
 /** One clip's audio: where it starts in the source, how long it is, and whether its edges are cuts. */
 export interface AudioClipPlan {
   /** First source sample. */
@@ -150,7 +155,7 @@ export function shapeClipAudio(data: Float32Array, samples: number, offset: numb
 /** Writes samples [from, to) of a normal-speed clip (offsets within the clip) to `sink`. */
 export function writeClipAudio(
   source: AudioSource,
-  sink: AudioTarget,
+  sink: PcmSink,
   clip: AudioClipPlan,
   from: number,
   to: number,

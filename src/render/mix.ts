@@ -1,4 +1,4 @@
-import type { AudioTarget } from '../media/output.js';
+import type { PcmSink } from './audio-source.js';
 
 /**
  * `--mix-audio-streams`: several audio layers become one track. Each layer writes into its own
@@ -16,19 +16,19 @@ export class AudioMixer {
   private readonly gain: number;
 
   constructor(
-    private readonly sink: AudioTarget,
+    private readonly sink: PcmSink,
     private readonly inputs: number,
+    channels: number,
   ) {
-    this.channels = sink.channels;
+    this.channels = channels;
     this.gain = 1 / inputs;
     this.pending = Array.from({ length: inputs }, () => []);
     this.queued = new Array<number>(inputs).fill(0);
   }
 
   /** The target layer `i` writes to. */
-  input(i: number): AudioTarget {
+  input(i: number): PcmSink {
     return {
-      channels: this.channels,
       write: (data, samples) => this.write(i, data, samples),
     };
   }

@@ -2,19 +2,21 @@ import { existsSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { CancelledError, UserError } from '../errors.js';
 import { loadAv, yieldToLoop } from '../media/av.js';
-import { OutputFile, nearestSupportedRate, type AudioSink, type AudioTarget, type VideoSink } from '../media/output.js';
+import { OutputFile, nearestSupportedRate, type AudioSink, type VideoSink } from '../media/output.js';
 import type { MediaInfo } from '../media/types.js';
 import { timelineLength, type Clip, type Timeline } from '../timeline/model.js';
 import { toNumber } from '../timeline/rational.js';
-import { AudioSource, shapeClipAudio, writeClipAudio, type AudioClipPlan } from './audio-source.js';
+import { AudioSource, shapeClipAudio, writeClipAudio, type AudioClipPlan, type PcmSink } from './audio-source.js';
 import { layoutFromName } from '../media/layout.js';
 import { ExtraStreams } from './streams.js';
 import { StretchedClip } from './stretch.js';
-import { VideoSource } from './video-source.js';
+import { sourceFrameIndex, VideoSource } from './video-source.js';
 import { backgroundFrame } from './background.js';
 import type { AvFrame } from '../media/decoder.js';
 import { AudioMixer } from './mix.js';
 import { encoderPixelFormatFor, parseEncodeSettings, sourceCodecs, type RenderRequest } from './settings.js';
+import { AudioTransitions, parseTransition, VideoTransitions } from './transition.js';
+import { GainSink, measureTrackGains, parseAudioNormalize, type TrackRenderer } from './normalize.js';
 
 /** Fade length at cut edges: long enough to remove clicks, too short to hear. */
 const FADE_SECONDS = 0.003;
@@ -23,8 +25,11 @@ export interface RenderOptions {
   output: string;
   /** Render settings as given (`-c:v`, `-crf`, `-anorm`, …); default {}. */
   render?: RenderRequest;
-  /** Called with (doneFrames, totalFrames) at most a few times per second. */
-  onProgress?: (done: number, total: number) => void;
+  /**
+   * Called with (doneFrames, totalFrames, stage) at most a few times per second; `stage` is
+   * "Measuring loudness" during the first pass of `-anorm`, else undefined (rendering).
+   */
+  onProgress?: (done: number, total: number, stage?: string) => void;
   signal?: AbortSignal;
   /** Told about every source stream the output cannot keep (subtitles, attachments, cover art). */
   onWarning?: (message: string) => void;
@@ -74,6 +79,8 @@ export async function renderTimeline(tl: Timeline, sources: Map<string, MediaInf
   const first = sources.values().next().value as MediaInfo | undefined;
   if (!first) throw new UserError('the timeline has no source media');
   checkOutputPath(output, [...sources.keys()]);
+  const normalization = opts.render?.audioNormalize ? parseAudioNormalize(opts.render.audioNormalize) : null;
+  const transition = opts.render?.transition ? parseTransition(opts.render.transition, tl.tb) : null;
 
   const firstVideo = [...sources.values()].find((s) => s.video.length > 0);
   const settings = parseEncodeSettings(opts.render ?? {}, ext, sourceCodecs(...sources.values()));
@@ -87,6 +94,8 @@ export async function renderTimeline(tl: Timeline, sources: Map<string, MediaInf
   const audioSources: AudioSource[] = [];
   let extras: ExtraStreams | null = null;
   let videoWriter: VideoLayerWriter | null = null;
+  let videoTransitions: VideoTransitions | null = null;
+  const audioTransitions: AudioTransitions[] = [];
   let completed = false;
   try {
     let videoSink: VideoSink | null = null;
@@ -114,8 +123,6 @@ export async function renderTimeline(tl: Timeline, sources: Map<string, MediaInf
     for (let i = 0; i < trackCount; i++) {
       audioSinks.push(out.addAudio({ encoder: audio!.encoder, sampleRate, layout, bitrate: audio!.bitrate, lang: tl.langs[i] ?? null }));
     }
-    // --mix-audio-streams: every layer writes into one input of a mix feeding the single track.
-    const mixer = audio?.mix && audioSinks.length ? new AudioMixer(audioSinks[0], audioLayers.length) : null;
     extras = await ExtraStreams.add(out, tl, sources, {
       ext,
       onWarning: opts.onWarning,
@@ -128,31 +135,80 @@ export async function renderTimeline(tl: Timeline, sources: Map<string, MediaInf
 
     const total = timelineLength(tl);
     const fadeSamples = Math.round(FADE_SECONDS * sampleRate);
-    videoWriter = videoLayer && videoSink ? new VideoLayerWriter(videoLayer, videoSink, sources, videoSources, tl, settings.noSeek) : null;
-    const audioWriters: AudioLayerWriter[] = [];
-    for (let i = 0; i < audioLayers.length; i++) {
-      const target = mixer ? mixer.input(i) : audioSinks[i];
-      audioWriters.push(new AudioLayerWriter(audioLayers[i], target, sources, audioSources, audioTl, fadeSamples, settings.noSeek));
-    }
-    // Advance all streams together, a second of timeline at a time, so the muxer can interleave
-    // without buffering much.
     const step = Math.max(1, Math.round(toNumber(tl.tb)));
     let lastReport = 0;
-    for (let b0 = 0; b0 < total; b0 += step) {
-      const b1 = Math.min(total, b0 + step);
-      if (videoWriter) await videoWriter.renderUntil(b1);
-      for (const w of audioWriters) await w.renderUntil(b1);
-      await extras.renderUntil(b1);
+    const tick = async (done: number, stage?: string): Promise<void> => {
       const now = performance.now();
       if (now - lastReport > 100) {
         lastReport = now;
-        opts.onProgress?.(b1, total);
+        opts.onProgress?.(done, total, stage);
         await yieldToLoop();
         if (opts.signal?.aborted) throw new CancelledError('cancelled');
       }
+    };
+    const channels = layoutFromName(audioTl.layout).nbChannels;
+    // --transition: dissolves and end fades sit between each layer writer and its sink.
+    const audioWriter = async (i: number, sink: PcmSink, pool: AudioSource[]): Promise<AudioLayerWriter> => {
+      if (!transition) return new AudioLayerWriter(audioLayers[i], sink, sources, pool, audioTl, fadeSamples, settings.noSeek);
+      const t = new AudioTransitions(sink, audioLayers[i], transition, sources, audioTl, total, channels, (f) => frameToSample(f, sampleRate, tl.tb));
+      audioTransitions.push(t);
+      await t.open();
+      return new AudioLayerWriter(audioLayers[i], t, sources, pool, audioTl, fadeSamples, settings.noSeek, t.joins);
+    };
+    // One renderer per output track: its layer's writer or, with --mix-audio-streams, every layer's
+    // writer feeding one mixer.
+    const trackRenderer = async (track: number, sink: PcmSink, pool: AudioSource[]): Promise<TrackRenderer & { finish(): void }> => {
+      if (!audio?.mix) {
+        const w = await audioWriter(track, sink, pool);
+        return { renderUntil: (f) => w.renderUntil(f), finish: () => {} };
+      }
+      const mixer = new AudioMixer(sink, audioLayers.length, channels);
+      const writers: AudioLayerWriter[] = [];
+      for (let i = 0; i < audioLayers.length; i++) writers.push(await audioWriter(i, mixer.input(i), pool));
+      return {
+        renderUntil: async (f) => {
+          for (const w of writers) await w.renderUntil(f);
+        },
+        finish: () => mixer.flush(),
+      };
+    };
+    // -anorm pass 1: the same track renderers, aimed at level meters; pass 2 applies one gain per track.
+    let trackSinks: PcmSink[] = audioSinks;
+    if (normalization && audioSinks.length > 0) {
+      const measureSources: AudioSource[] = [];
+      try {
+        const gains = await measureTrackGains(
+          normalization,
+          audioSinks.length,
+          async (t, sink) => {
+            const r = await trackRenderer(t, sink, measureSources);
+            return { renderUntil: async (f) => { await r.renderUntil(f); if (f === total) r.finish(); } };
+          },
+          { sampleRate, layout: audioTl.layout, totalFrames: total, step, tick: (d) => tick(d, 'Measuring loudness') },
+        );
+        opts.onProgress?.(total, total, 'Measuring loudness');
+        for (const g of gains) if (g.warning) opts.onWarning?.(g.warning);
+        trackSinks = audioSinks.map((sink, i) => new GainSink(sink, gains[i].gain, channels));
+      } finally {
+        for (const s of measureSources) s.close();
+        for (const t of audioTransitions.splice(0)) t.close();
+      }
     }
+    if (transition && videoLayer) videoTransitions = new VideoTransitions(videoLayer, transition, sources, tl, total);
+    videoWriter = videoLayer && videoSink ? new VideoLayerWriter(videoLayer, videoSink, sources, videoSources, tl, settings.noSeek, videoTransitions) : null;
+    const tracks: Array<TrackRenderer & { finish(): void }> = [];
+    for (let t = 0; t < audioSinks.length; t++) tracks.push(await trackRenderer(t, trackSinks[t], audioSources));
+    // Advance all streams together, a second of timeline at a time, so the muxer can interleave
+    // without buffering much.
+    for (let b0 = 0; b0 < total; b0 += step) {
+      const b1 = Math.min(total, b0 + step);
+      if (videoWriter) await videoWriter.renderUntil(b1);
+      for (const t of tracks) await t.renderUntil(b1);
+      await extras.renderUntil(b1);
+      await tick(b1);
+    }
+    for (const t of tracks) t.finish();
     opts.onProgress?.(total, total);
-    mixer?.flush();
     extras.finish();
     out.finish();
     renameSync(temp, output);
@@ -174,6 +230,8 @@ export async function renderTimeline(tl: Timeline, sources: Map<string, MediaInf
     for (const s of videoSources.values()) s.close();
     videoWriter?.close();
     for (const s of audioSources) s.close();
+    videoTransitions?.close();
+    for (const t of audioTransitions) t.close();
     extras?.close();
     out.close();
     if (!completed) rmSync(temp, { force: true });
@@ -212,6 +270,7 @@ class VideoLayerWriter {
     private readonly open: Map<string, VideoSource>,
     private readonly tl: Timeline,
     private readonly noSeek = false,
+    private readonly transitions: VideoTransitions | null = null,
   ) {
     this.clips = sortedClips(layer);
   }
@@ -243,9 +302,8 @@ class VideoLayerWriter {
       const { src, fps } = await this.source(clip);
       const stop = Math.min(end, clip.start + clip.dur);
       for (; this.n < stop; this.n++) {
-        const srcIndex = roundAway(roundAway(((clip.offset + this.n - clip.start) * fps) / tb) * clip.speed);
-        const frame = src.frameAt(srcIndex);
-        if (frame) this.sink.write(frame, this.n);
+        const frame = src.frameAt(sourceFrameIndex(clip, this.n, fps, tb));
+        if (frame) this.sink.write(this.transitions ? await this.transitions.frameAt(this.n, frame) : frame, this.n);
       }
     }
   }
@@ -258,10 +316,6 @@ class VideoLayerWriter {
   close(): void {
     this.background?.free();
   }
-}
-
-function roundAway(x: number): number {
-  return x < 0 ? -Math.round(-x) : Math.round(x);
 }
 
 /** Writes one audio layer: exact sample ranges per clip, silence in gaps, fades at cuts. */
@@ -277,12 +331,14 @@ class AudioLayerWriter {
 
   constructor(
     layer: Clip[],
-    private readonly sink: AudioTarget,
+    private readonly sink: PcmSink,
     private readonly infos: Map<string, MediaInfo>,
     private readonly all: AudioSource[],
     private readonly tl: Timeline,
     private readonly fade: number,
     private readonly noSeek = false,
+    /** Timeline frames of joins cross-faded by a transition: no cut fades there. */
+    smoothJoins: ReadonlySet<number> = new Set(),
   ) {
     this.clips = sortedClips(layer);
     const sr = tl.sampleRate;
@@ -298,8 +354,8 @@ class AudioLayerWriter {
         srcStart,
         srcCount: frameToSample(srcEnd, sr, tl.tb) - srcStart,
         count: frameToSample(clip.start + clip.dur, sr, tl.tb) - frameToSample(clip.start, sr, tl.tb),
-        fadeIn: srcFrame > 0 && !joinsPrev,
-        fadeOut: !joinsNext && !(next === undefined && this.isSourceEnd(clip, srcEnd)),
+        fadeIn: srcFrame > 0 && !joinsPrev && !smoothJoins.has(clip.start),
+        fadeOut: !joinsNext && !(next === undefined && this.isSourceEnd(clip, srcEnd)) && !smoothJoins.has(clip.start + clip.dur),
         gain: clip.volume,
       };
     });
@@ -371,7 +427,7 @@ class AudioLayerWriter {
   }
 
   private silence(samples: number): void {
-    const ch = this.sink.channels;
+    const ch = layoutFromName(this.tl.layout).nbChannels;
     for (let done = 0; done < samples; ) {
       const n = Math.min(4096, samples - done);
       this.sink.write(new Float32Array(n * ch), n);

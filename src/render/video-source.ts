@@ -1,5 +1,18 @@
 import { StreamDecoder, type AvFrame } from '../media/decoder.js';
+import type { Clip } from '../timeline/model.js';
 import type { Rational } from '../timeline/rational.js';
+
+/**
+ * Source frame index a clip shows at timeline frame `n` (also beyond the clip's edges, for
+ * transition handles): round(round((offset + n − start) × fps / tb) × speed), half away from zero.
+ */
+export function sourceFrameIndex(clip: Clip, n: number, fps: number, tb: number): number {
+  return roundAway(roundAway(((clip.offset + n - clip.start) * fps) / tb) * clip.speed);
+}
+
+function roundAway(x: number): number {
+  return x < 0 ? -Math.round(-x) : Math.round(x);
+}
 
 /**
  * Hands out source video frames by index (index = round(pts × fps)), decoding forward and seeking

@@ -132,7 +132,7 @@ describe('AudioMixer', () => {
   }
   it('sums the inputs scaled by 1/N, in whatever pieces they arrive', () => {
     const { got, sink } = recorder(2);
-    const mix = new AudioMixer(sink, 2);
+    const mix = new AudioMixer(sink, 2, sink.channels);
     const a = mix.input(0);
     const b = mix.input(1);
     a.write(new Float32Array([1, 1, 0.5, 0.5, 0, 0]), 3);
@@ -146,7 +146,7 @@ describe('AudioMixer', () => {
   });
   it('copies what it keeps: a writer may reuse its buffer', () => {
     const { got, sink } = recorder(1);
-    const mix = new AudioMixer(sink, 2);
+    const mix = new AudioMixer(sink, 2, sink.channels);
     const buf = new Float32Array([1, 1]);
     mix.input(0).write(buf, 2);
     buf.fill(0);
