@@ -142,6 +142,12 @@ test('each audio track is normalised on its own; both passes report progress', a
   assert.deepEqual(stages, ['Measuring loudness', 'Rendering']);
   assert.ok(Math.abs(dB(await samplePeak(out, 0)) - -1) < 0.1);
   assert.ok(Math.abs(dB(await samplePeak(out, 1)) - -1) < 0.1);
+
+  // With --mix-audio-streams the one mixed track is what is measured and normalised.
+  const mixed = join(tmp.dir, 'two-tracks-mixed.mkv');
+  await renderTimeline(tl, new Map([[src, info]]), { output: mixed, render: { audioNormalize: 'peak:-1', mixAudioStreams: true } });
+  assert.equal((await probe(mixed)).audio.length, 1);
+  assert.ok(Math.abs(dB(await samplePeak(mixed, 0)) - -1) < 0.1);
 });
 
 test('bad -anorm values are one-line errors', async () => {
