@@ -28,6 +28,7 @@
  * streams of an asset-clip together, so when the audio layers all mirror the spine they need no
  * clips of their own; otherwise the spine plays video only and each audio layer gets its own lane.
  */
+import { standInInfo } from './stand-in.js';
 import { create } from 'xmlbuilder2';
 import { UserError } from '../errors.js';
 import type { MediaInfo } from '../media/types.js';
@@ -196,53 +197,6 @@ function sameRange(a: Clip, b: Clip): boolean {
   return a.start === b.start && a.dur === b.dur && a.offset === b.offset && a.speed === b.speed && a.volume === b.volume;
 }
 
-/** Probe facts for a source; a minimal stand-in when the caller has none (then clips set lengths). */
-function sourceInfo(input: ExportInput, path: string): MediaInfo {
-  const known = input.sources.get(path);
-  if (known) return known;
-  const tl = input.timeline;
-  const hasVideo = tl.v.some((layer) => layer.some((c) => c.src === path));
-  let streams = 0;
-  for (const layer of tl.a) for (const c of layer) if (c.src === path) streams = Math.max(streams, c.stream + 1);
-  return {
-    path,
-    format: '',
-    duration: 0,
-    bitrate: 0,
-    video: hasVideo
-      ? [
-          {
-            index: 0,
-            codec: '',
-            width: tl.resolution[0],
-            height: tl.resolution[1],
-            avgFrameRate: tl.tb,
-            timeBase: tl.tb,
-            sampleAspectRatio: { num: 1, den: 1 },
-            pixelFormat: '',
-            duration: null,
-            startTime: 0,
-            bitrate: 0,
-            lang: null,
-          },
-        ]
-      : [],
-    audio: Array.from({ length: streams }, (_, i) => ({
-      index: i + (hasVideo ? 1 : 0),
-      codec: '',
-      sampleRate: tl.sampleRate,
-      channels: tl.layout === 'mono' ? 1 : 2,
-      layout: tl.layout,
-      timeBase: { num: 1, den: tl.sampleRate },
-      duration: null,
-      startTime: 0,
-      bitrate: 0,
-      lang: null,
-    })),
-    subtitle: [],
-  };
-}
-
 /** The project name: `name="..."`, then ExportInput.name, then the first source's file name. */
 function projectName(input: ExportInput, params: Record<string, string>): string {
   if (params.name !== undefined) return params.name;
@@ -290,7 +244,7 @@ function write(input: ExportInput, params: Record<string, string>, variant: Vari
     return def;
   };
   const displayName = (path: string): string => (variant === 'resolve' ? baseName(path) : stem(path));
-  const sourceAsset = (src: string): AssetDef => assetFor(src, () => sourceInfo(input, src), displayName(src));
+  const sourceAsset = (src: string): AssetDef => assetFor(src, () => (input.sources.get(src) ?? standInInfo(src, input.timeline)), displayName(src));
 
   /** The file an audio clip plays: for resolve, streams after the first come from extracted WAVs. */
   const audioAsset = (c: Clip): AssetDef => {
@@ -307,7 +261,7 @@ function write(input: ExportInput, params: Record<string, string>, variant: Vari
         // Probed facts when the caller has them; otherwise the WAV is the stream it was cut from.
         const probed = input.sources.get(wav);
         if (probed) return probed;
-        const src = sourceInfo(input, c.src);
+        const src = (input.sources.get(c.src) ?? standInInfo(c.src, input.timeline));
         const stream = src.audio[c.stream];
         return {
           path: wav,

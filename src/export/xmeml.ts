@@ -17,6 +17,7 @@
  * Premiere and Resolve read in/out on the sequence's frame grid, so the clipitem rate is the
  * sequence rate.
  */
+import { standInInfo } from './stand-in.js';
 import { create } from 'xmlbuilder2';
 import { UserError } from '../errors.js';
 import type { AudioStreamInfo, MediaInfo } from '../media/types.js';
@@ -94,42 +95,6 @@ function num(x: number): string {
   return String(Number(x.toPrecision(12)));
 }
 
-/**
- * A stand-in MediaInfo when the caller has none for a path: the timeline then says what kinds of
- * streams it uses, and stereo is assumed (the common case and what auto-editor 31 assumed).
- */
-function fallbackInfo(path: string, tl: Timeline): MediaInfo {
-  const hasVideo = tl.v.some((layer) => layer.some((c) => c.src === path));
-  let streams = 0;
-  for (const layer of tl.a) for (const c of layer) if (c.src === path) streams = Math.max(streams, c.stream + 1);
-  return {
-    path,
-    format: '',
-    duration: 0,
-    bitrate: 0,
-    video: hasVideo
-      ? [
-          {
-            index: 0,
-            codec: '',
-            width: tl.resolution[0],
-            height: tl.resolution[1],
-            avgFrameRate: tl.tb,
-            timeBase: tl.tb,
-            sampleAspectRatio: { num: 1, den: 1 },
-            pixelFormat: '',
-            duration: null,
-            startTime: 0,
-            bitrate: 0,
-            lang: null,
-          },
-        ]
-      : [],
-    audio: Array.from({ length: streams }, (_, i) => audioStream(i, 2, tl.sampleRate)),
-    subtitle: [],
-  };
-}
-
 function audioStream(index: number, channels: number, sampleRate: number): AudioStreamInfo {
   return {
     index,
@@ -175,7 +140,7 @@ function plan(input: ExportInput, variant: Variant): TrackPlan[] {
     }
     return def;
   };
-  const sourceFile = (src: string): FileDef => fileFor(src, () => input.sources.get(src) ?? fallbackInfo(src, tl));
+  const sourceFile = (src: string): FileDef => fileFor(src, () => input.sources.get(src) ?? standInInfo(src, tl));
 
   const tracks: TrackPlan[] = [];
   let nextId = 1;
@@ -211,7 +176,7 @@ function plan(input: ExportInput, variant: Variant): TrackPlan[] {
         items: layer.map((c, j) => {
           const wav = c.stream > 0 ? input.extractedAudio?.get(`${c.src}#${c.stream}`) : undefined;
           if (wav) {
-            const src = input.sources.get(c.src) ?? fallbackInfo(c.src, tl);
+            const src = input.sources.get(c.src) ?? standInInfo(c.src, tl);
             const stream = src.audio[c.stream];
             const file = fileFor(wav, () => ({
               path: wav,
