@@ -100,13 +100,15 @@ export async function writeOutput(tl: Timeline, sources: Map<string, MediaInfo>,
     checkOutputPath(out, protectedPaths);
     // `-o name` without an extension takes the input's, as auto-editor does.
     if (extname(out) === '') out += extname(firstSource);
-    await renderTimeline(tl, sources, {
+    const report = await renderTimeline(tl, sources, {
       output: out,
       render: o.render ?? {},
       signal: o.signal,
       onProgress: (d, t, stage) => o.onProgress?.(stage ?? 'Rendering', d, t),
       onWarning: o.onWarning,
     });
+    // The decoder carries on past a damaged packet; the user should know the output may show it.
+    if (report.skippedPackets > 0) o.onWarning?.(`skipped ${report.skippedPackets} corrupt packet(s) while rendering ${out}`);
     writeSidecarSubtitles(tl, firstSource, out, protectedPaths, o.onWarning);
     return { output: out, stdout: null };
   }
