@@ -261,6 +261,8 @@ export class OutputFile {
   private constructor(
     readonly fmt: FormatContext,
     readonly tempPath: string,
+    /** The name the user asked for: errors name it, not the temporary file. */
+    private readonly shownPath: string,
     private readonly muxerOptions: Record<string, string>,
   ) {}
 
@@ -270,7 +272,7 @@ export class OutputFile {
     const fmt = new lib.FormatContext();
     const r = fmt.allocOutputContext2(null, opts.formatName ?? null, formatPath);
     if (r < 0 || !fmt.oformat) throw new MediaError(`no muxer for output ${formatPath}: ${averrorMessage(r)}`);
-    return new OutputFile(fmt, tempPath, opts.muxerOptions ?? {});
+    return new OutputFile(fmt, tempPath, formatPath, opts.muxerOptions ?? {});
   }
 
   /** Short name of the chosen muxer, e.g. "mp4", "matroska". */
@@ -380,13 +382,13 @@ export class OutputFile {
     if (!this.fmt.oformat?.hasFlags(c.AVFMT_NOFILE)) {
       const io = new lib.IOContext();
       const r = io.open2Sync(this.tempPath, c.AVIO_FLAG_WRITE);
-      if (r < 0) throw new MediaError(`could not write ${this.tempPath}: ${averrorMessage(r)}`);
+      if (r < 0) throw new MediaError(`could not write ${this.shownPath}: ${averrorMessage(r)}`);
       this.fmt.pb = io;
       this.io = io;
     }
     setOptions(this.fmt, this.muxerOptions, 'muxer');
     const r = this.fmt.writeHeaderSync(null);
-    if (r < 0) throw new MediaError(`could not write header of ${this.tempPath}: ${averrorMessage(r)}`);
+    if (r < 0) throw new MediaError(`could not write header of ${this.shownPath}: ${averrorMessage(r)}`);
     this.started = true;
   }
 
@@ -397,7 +399,7 @@ export class OutputFile {
   writePacket(pkt: Packet): void {
     if (!this.started) throw new MediaError('packet written before header');
     const r = this.fmt.interleavedWriteFrameSync(pkt);
-    if (r < 0) throw new MediaError(`could not write to ${this.tempPath}: ${averrorMessage(r)}`);
+    if (r < 0) throw new MediaError(`could not write to ${this.shownPath}: ${averrorMessage(r)}`);
   }
 
   /** Drains every encoder, writes the trailer and closes the file. */
@@ -405,7 +407,7 @@ export class OutputFile {
     for (const s of this.sinks) s.finish();
     check(this.fmt.interleavedWriteFrameSync(null), 'flushing muxer');
     const r = this.fmt.writeTrailerSync();
-    if (r < 0) throw new MediaError(`could not finish ${this.tempPath}: ${averrorMessage(r)}`);
+    if (r < 0) throw new MediaError(`could not finish ${this.shownPath}: ${averrorMessage(r)}`);
     this.close();
   }
 
