@@ -222,7 +222,7 @@ export const OPTIONS: readonly OptionDef[] = [
     default: 'audio',
     group: 'Editing Options',
     help:
-      'The expression that decides which parts are active (kept): audio, motion, blackdetect, subtitle (or regex), word, none, all, combined with or, and, xor, not; e.g. audio:threshold=4%, (or audio motion:0.03). --edit:N (-e:N, N from 2 to 255) marks further label classes; where they overlap, the higher label wins.',
+      `The expression that decides which parts are active (kept): audio, motion, blackdetect, subtitle (or regex), word, none, all, combined with or, and, xor, not; e.g. audio:threshold=4%, (or audio motion:0.03). --edit:N (-e:N, N from 2 to 255) marks further label classes; where they overlap, the higher label wins. A pattern with commas, brackets or spaces goes in double quotes, the expression in single quotes for the shell: --edit 'subtitle:pattern="(um|uh),"'.`,
     implemented: true,
     target: 'edits',
     label: 1,
