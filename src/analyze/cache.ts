@@ -3,8 +3,12 @@ import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, r
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-/** Bumped whenever the meaning of cached levels changes, so old entries are never read. */
-const CACHE_VERSION = 1;
+/**
+ * Bumped whenever the meaning of cached levels changes, so old entries are never read.
+ * 2: AAC levels of inputs longer than one segment are segment-defined (analyze/parallel.ts); a
+ * change of SEGMENT_SECONDS or of the segment pre-roll must bump it again.
+ */
+const CACHE_VERSION = 2;
 
 /** Where levels are cached: $TACET_CACHE_DIR, else $XDG_CACHE_HOME/tacet, else ~/.cache/tacet. */
 export function cacheDir(): string {

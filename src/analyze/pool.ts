@@ -1,5 +1,7 @@
 /**
  * A process-wide pool of analysis worker threads, created on first use and reused for every job.
+ * It has one worker fewer than poolSize(): the calling (main) thread takes queued jobs itself
+ * (takeQueued), which saves one thread's start-up (each loads node-av) and its memory.
  * Workers are never terminated: tearing down a worker's environment after node-av ran in it can
  * crash the process. Idle workers are unref'd so that they never keep the process alive; the CLI
  * ends with process.exit anyway.
@@ -14,7 +16,7 @@ interface Slot {
   busy: boolean;
 }
 
-interface Pending {
+export interface Pending {
   job: RangeJob;
   resolve: (r: RangeResult) => void;
   reject: (e: Error) => void;
@@ -25,7 +27,7 @@ const queue: Pending[] = [];
 const inflight = new Map<number, Pending>();
 let nextId = 1;
 
-/** Number of workers the pool has (or will have): one per core the process may use. */
+/** Threads analysis may use, the main thread included: one per core the process may use. */
 export function poolSize(): number {
   const env = Number(process.env.TACET_ANALYSIS_WORKERS);
   return Number.isInteger(env) && env > 0 ? env : Math.max(1, availableParallelism());
@@ -34,7 +36,7 @@ export function poolSize(): number {
 function start(): Slot[] {
   if (slots) return slots;
   slots = [];
-  for (let i = 0; i < poolSize(); i++) {
+  for (let i = 0; i < poolSize() - 1; i++) {
     const worker = new Worker(new URL('./worker.js', import.meta.url));
     const slot: Slot = { worker, busy: false };
     worker.unref();
@@ -75,7 +77,12 @@ function pump(): void {
   }
 }
 
-/** Runs one range job on the next free worker. */
+/** A queued job that no worker has taken yet, for the calling thread to run itself; or null. */
+export function takeQueued(): Pending | null {
+  return queue.shift() ?? null;
+}
+
+/** Runs one range job on the next free worker (or on the main thread, see takeQueued). */
 export function runOnPool(job: RangeJob): Promise<RangeResult> {
   start();
   return new Promise((resolve, reject) => {

@@ -1,4 +1,5 @@
 import { MediaError } from '../errors.js';
+import { av } from './av.js';
 import { StreamDecoder } from './decoder.js';
 import { FilterPipe, layoutArg } from './filter.js';
 import { layoutFromName } from './layout.js';
@@ -42,6 +43,13 @@ export class AudioReader<T extends Int16Array | Float32Array = Int16Array | Floa
   /** True until the first chunk after opening or seeking has anchored positions to its pts. */
   private needAnchor = true;
   private ended = false;
+  /** Sizes of the first two frames decoded from the top: the frame grid positions snap to. */
+  private firstFrame = 0;
+  private frameSize = 0;
+  private framesSeen = 0;
+  /** Snap the next anchor to the frame grid (set by seek({ snap: true })). */
+  private snapAnchor = false;
+  private sought = false;
   readonly sampleRate: number;
   readonly channels: number;
 
@@ -61,6 +69,11 @@ export class AudioReader<T extends Int16Array | Float32Array = Int16Array | Floa
   ): Promise<AudioReader<F extends 's16' ? Int16Array : Float32Array>> {
     const dec = await StreamDecoder.open(path, 'audio', nth, { inputFormat: opts.inputFormat });
     return new AudioReader(dec, opts);
+  }
+
+  /** FFmpeg's name of the stream's codec (e.g. "aac"). */
+  get codec(): string {
+    return av().lib.avGetCodecName(this.dec.stream.codecpar.codecId) ?? '';
   }
 
   /** Packets or frames the decoder could not decode and skipped. */
@@ -113,6 +126,11 @@ export class AudioReader<T extends Int16Array | Float32Array = Int16Array | Floa
         continue;
       }
       if (!this.pipe) this.pipe = this.makePipe(frame);
+      if (this.framesSeen < 2 && !this.sought) {
+        if (this.framesSeen === 0) this.firstFrame = frame.nbSamples;
+        else this.frameSize = frame.nbSamples;
+        this.framesSeen++;
+      }
       // Decoders may emit frames without pts (raw PCM in some containers); the graph then numbers
       // samples itself, which is what we want.
       this.pipe.push(frame);
@@ -136,20 +154,41 @@ export class AudioReader<T extends Int16Array | Float32Array = Int16Array | Floa
       const p = Number(pts);
       if (this.firstPts === null) this.firstPts = this.opts.absolute ? 0 : p;
       position = p - this.firstPts;
+      if (this.snapAnchor) position = this.snap(position);
     }
+    this.snapAnchor = false;
     this.needAnchor = false;
     this.nextPosition = position + samples;
     return { data: view as T, samples, channels, position };
   }
 
   /**
+   * A position computed from a coarse pts (Matroska's 1 ms is 48 samples at 48 kHz), moved onto the
+   * frame grid of the decode from the top: the first frame's end plus whole frames. Only for
+   * streams whose frames after the first all have one size (AAC, MP3, Opus as encoders write it);
+   * parallel analysis verifies the result where it matters.
+   */
+  private snap(position: number): number {
+    const tb = this.dec.timeBase;
+    const coarse = tb.num * this.sampleRate > tb.den;
+    if (!coarse || this.frameSize <= 0 || this.opts.sampleRate || position < this.firstFrame) return position;
+    return this.firstFrame + Math.round((position - this.firstFrame) / this.frameSize) * this.frameSize;
+  }
+
+  /**
    * Seeks to just before output sample `position` (with pre-roll so the decoder settles); the
    * caller skips samples before its target using chunk positions.
+   *
+   * `exact`: decoding restarts with a fresh decoder at the first packet at or after the pre-roll
+   * point (see StreamDecoder.seek), so the samples depend only on `position` and the pre-roll.
+   * `snap`: positions after the seek are snapped to the frame grid (see snap()).
    */
-  seek(position: number, prerollSeconds = 0.5): void {
+  seek(position: number, prerollSeconds = 0.5, opts: { exact?: boolean; snap?: boolean } = {}): void {
     if (this.firstPts === null) return; // nothing read yet: reading from the start is exact
     const seconds = (position + this.firstPts) / this.sampleRate - prerollSeconds;
-    this.dec.seek(seconds);
+    this.dec.seek(seconds, { exact: opts.exact });
+    this.snapAnchor = Boolean(opts.snap);
+    this.sought = true;
     this.pipe?.close();
     this.pipe = null;
     this.ended = false;

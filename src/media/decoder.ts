@@ -11,6 +11,24 @@ type Stream = InstanceType<Lib['Stream']>;
 
 export const NOPTS = -0x8000000000000000n;
 
+/** Opens a decoder for `stream` (also used to start a fresh one after an exact seek). */
+function openCodec(path: string, kind: 'audio' | 'video', stream: Stream, threads: number): CodecContext {
+  const { lib } = av();
+  const codec = lib.Codec.findDecoder(stream.codecpar.codecId);
+  if (!codec) throw new MediaError(`no decoder for ${kind} codec ${lib.avGetCodecName(stream.codecpar.codecId)} in ${path}`);
+  const ctx = new lib.CodecContext();
+  ctx.allocContext3(codec);
+  check(ctx.parametersToContext(stream.codecpar), 'decoder parameters');
+  ctx.pktTimebase = stream.timeBase;
+  ctx.threadCount = threads;
+  const ret = ctx.open2Sync(codec, null);
+  if (ret < 0) {
+    ctx.freeContext();
+    throw new MediaError(`could not open ${kind} decoder for ${path}: ${averrorMessage(ret)}`);
+  }
+  return ctx;
+}
+
 /**
  * Demuxes one stream of a file and decodes it frame by frame with the sync API.
  * Owns the workarounds for decoding: corrupt packets are counted and skipped instead of throwing,
@@ -22,6 +40,10 @@ export class StreamDecoder {
   skipped = 0;
   private eof = false;
   private flushed = false;
+  /** After an exact seek: packets before this pts (stream time base) are not decoded. */
+  private dropBefore: bigint | null = null;
+  /** Whether the first packet after an exact seek was seen (it must not lie after the target). */
+  private landed = true;
   private readonly pkt: Packet;
   private readonly frame: AvFrame;
 
@@ -29,7 +51,9 @@ export class StreamDecoder {
     readonly path: string,
     readonly fmt: FormatContext,
     readonly stream: Stream,
-    readonly ctx: CodecContext,
+    /** Replaced when a seek asks for a fresh decoder. */
+    public ctx: CodecContext,
+    private readonly threads: number,
   ) {
     const { lib } = av();
     this.pkt = new lib.Packet();
@@ -41,7 +65,7 @@ export class StreamDecoder {
   /** Opens `path` and a decoder for its `nth` stream of `kind` (0-based among that kind). */
   static async open(path: string, kind: 'audio' | 'video', nth: number, opts: { threads?: number; inputFormat?: string } = {}): Promise<StreamDecoder> {
     const fmt = await openFormat(path, opts.inputFormat);
-    const { lib, c } = av();
+    const { c } = av();
     const type = kind === 'audio' ? c.AVMEDIA_TYPE_AUDIO : c.AVMEDIA_TYPE_VIDEO;
     const candidates = fmt.streams.filter(
       (s) => s.codecpar.codecType === type && !(kind === 'video' && s.hasDisposition(c.AV_DISPOSITION_ATTACHED_PIC)),
@@ -52,22 +76,14 @@ export class StreamDecoder {
       if (candidates.length === 0) throw new UserError(`${path} has no ${kind} stream`);
       throw new UserError(`${kind} stream ${nth} does not exist in ${path} (it has ${candidates.length})`);
     }
-    const codec = lib.Codec.findDecoder(stream.codecpar.codecId);
-    if (!codec) {
+    let ctx: CodecContext;
+    try {
+      ctx = openCodec(path, kind, stream, opts.threads ?? 0);
+    } catch (e) {
       fmt.closeInputSync();
-      throw new MediaError(`no decoder for ${kind} codec ${lib.avGetCodecName(stream.codecpar.codecId)} in ${path}`);
+      throw e;
     }
-    const ctx = new lib.CodecContext();
-    ctx.allocContext3(codec);
-    check(ctx.parametersToContext(stream.codecpar), 'decoder parameters');
-    ctx.pktTimebase = stream.timeBase;
-    ctx.threadCount = opts.threads ?? 0;
-    const ret = ctx.open2Sync(codec, null);
-    if (ret < 0) {
-      fmt.closeInputSync();
-      throw new MediaError(`could not open ${kind} decoder for ${path}: ${averrorMessage(ret)}`);
-    }
-    return new StreamDecoder(path, fmt, stream, ctx);
+    return new StreamDecoder(path, fmt, stream, ctx, opts.threads ?? 0);
   }
 
   /** Stream time base as a plain object. */
@@ -111,6 +127,13 @@ export class StreamDecoder {
         break;
       }
       if (pkt.streamIndex !== index) continue;
+      if (this.dropBefore !== null) {
+        if (pkt.pts === NOPTS) throw new MediaError(`packets without timestamps after a seek in ${this.path}`);
+        if (!this.landed && pkt.pts > this.dropBefore) throw new MediaError(`seek in ${this.path} landed after its target`);
+        this.landed = true;
+        if (pkt.pts < this.dropBefore) continue;
+        this.dropBefore = null;
+      }
       const s = this.ctx.sendPacketSync(pkt);
       pkt.unref();
       if (s < 0 && s !== c.AVERROR_EAGAIN) this.skipped++;
@@ -125,14 +148,29 @@ export class StreamDecoder {
   /**
    * Seeks so that the next frames start at or before `seconds` (a keyframe), and resets the decoder.
    * Callers discard frames before their target themselves.
+   *
+   * `exact`: decoding starts at the first packet whose pts is at or after `seconds`, with a freshly
+   * opened decoder, so that what it outputs depends only on `seconds` and the file, never on where
+   * the demuxer landed or on what was decoded before (flushing does not reset every decoder's
+   * state: FFmpeg's AAC decoder keeps its noise-substitution random state). Throws a MediaError
+   * when the demuxer lands after the target (then no such guarantee holds).
    */
-  seek(seconds: number): void {
+  seek(seconds: number, opts: { exact?: boolean } = {}): void {
     const { c } = av();
     const tb = this.stream.timeBase;
     const ts = BigInt(Math.floor((Math.max(0, seconds) * tb.den) / tb.num));
     const r = this.fmt.seekFrameSync(this.stream.index, ts, c.AVSEEK_FLAG_BACKWARD);
     if (r < 0) throw new MediaError(`seek failed in ${this.path}: ${averrorMessage(r)}`);
-    this.ctx.flushBuffers();
+    if (opts.exact) {
+      const fresh = openCodec(this.path, this.stream.codecpar.codecType === c.AVMEDIA_TYPE_VIDEO ? 'video' : 'audio', this.stream, this.threads);
+      this.ctx.freeContext();
+      this.ctx = fresh;
+      this.dropBefore = ts;
+      this.landed = false;
+    } else {
+      this.ctx.flushBuffers();
+      this.dropBefore = null;
+    }
     this.eof = false;
     this.flushed = false;
   }
