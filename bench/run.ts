@@ -1,63 +1,26 @@
 // `npm run bench`: generates long stereo AAC recordings (once, cached in bench/.data), then measures
 // tacet's audio analysis against FFmpeg decoding the same file, in the same run.
 //   npm run bench -- [--runs N] [--hours 1,6]
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { statSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generateMedia } from '../src/media/generate.js';
-import { remux } from '../src/media/remux.js';
+import { arg, fmt, hasFfmpeg, median, timeCommand, type Sample } from './measure.js';
+import { ensureSpeechAudio } from './talk.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
 const dataDir = join(root, 'bench', '.data');
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(name);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
-}
 const runs = Number(arg('--runs', '5'));
 const hours = arg('--hours', '1,6').split(',').map(Number);
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
-
-function hasFfmpeg(): boolean {
-  return spawnSync('ffmpeg', ['-version'], { stdio: 'ignore' }).status === 0;
-}
 
 const containers = arg('--containers', 'mka,m4a').split(',');
 
 /** The same AAC packets in another container (no re-encode): Matroska has no per-packet index. */
-async function ensureContainer(h: number, ext: string): Promise<string> {
-  const m4a = await ensureInput(h);
-  if (ext === 'm4a') return m4a;
-  const path = join(dataDir, `talk-${h}h-stereo-aac.${ext}`);
-  if (!existsSync(path)) await remux(m4a, path);
-  return path;
-}
-
-async function ensureInput(h: number): Promise<string> {
-  mkdirSync(dataDir, { recursive: true });
-  const path = join(dataDir, `talk-${h}h-stereo-aac.m4a`);
-  if (existsSync(path)) return path;
-  const seconds = h * 3600;
-  process.stderr.write(`generating ${path} (${h} h of stereo AAC; once)...\n`);
-  // A 220 Hz tone with noise, switched off 4 s in every 10 s: speech-like on/off structure.
-  const graph =
-    `sine=frequency=220:sample_rate=48000:duration=${seconds},` +
-    `volume='if(lt(mod(t,10),6),0.5,0.001)':eval=frame,aformat=channel_layouts=stereo`;
-  await generateMedia(path, { duration: seconds, audio: { sampleRate: 48000, layout: 'stereo', graph } });
-  return path;
-}
-
-interface Sample {
-  wall: number;
-  cpu: number;
-  maxRssMB: number;
+function ensureContainer(h: number, ext: string): Promise<string> {
+  return ensureSpeechAudio(dataDir, h, ext);
 }
 
 function measureTacet(path: string, mode: 'serial' | 'parallel'): Sample & { mode?: { kind: string; why?: string } } {
@@ -71,22 +34,10 @@ function measureRender(path: string): Sample {
   return JSON.parse(text.trim().split('\n').pop()!);
 }
 
-const gnuTime = existsSync('/usr/bin/time');
-
 function measureFfmpeg(path: string): Sample {
   // GNU time (apt-get install time), when present, reports FFmpeg's peak RSS and CPU time.
-  const args = ['-v', 'error', '-nostdin', '-i', path, '-map', '0:a', '-f', 'null', '-'];
-  const t0 = performance.now();
-  const r = gnuTime
-    ? spawnSync('/usr/bin/time', ['-f', 'tacet-bench %M %U %S', 'ffmpeg', ...args], { encoding: 'utf8' })
-    : spawnSync('ffmpeg', args, { encoding: 'utf8' });
-  const wall = (performance.now() - t0) / 1000;
-  if (r.status !== 0) throw new Error(`ffmpeg failed: ${r.stderr}`);
-  const m = /tacet-bench (\d+) ([\d.]+) ([\d.]+)/.exec(r.stderr ?? '');
-  return m ? { wall, cpu: Number(m[2]) + Number(m[3]), maxRssMB: Number(m[1]) / 1024 } : { wall, cpu: NaN, maxRssMB: NaN };
+  return timeCommand('ffmpeg', ['-v', 'error', '-nostdin', '-i', path, '-map', '0:a', '-f', 'null', '-']);
 }
-
-const fmt = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
 
 console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`);
 console.log(`runs per measurement: ${runs} (medians)\n`);
