@@ -8,29 +8,21 @@
 // run therefore counts the CPU time the whole machine spent during it (/proc/stat) minus what the
 // measured process itself used; a run where other processes used more than 3% of the machine is
 // discarded and repeated (up to --retries times), and the table says how many were.
-import { spawnSync, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateMedia } from '../src/media/generate.js';
+import { arg, fmt, hasFfmpeg as ffmpegOnPath, median, quiet as quietRun, timeCommand, type Sample as BaseSample } from './measure.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
 const dataDir = join(root, 'bench', '.data');
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(name);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
-}
 const runs = Number(arg('--runs', '5'));
 const minutes = arg('--minutes', '2,10').split(',').map(Number);
 const retries = Number(arg('--retries', '20'));
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 /**
  * A 720p30 H.264 video: FFmpeg's testsrc2 (a moving pattern and a running clock, so every frame
@@ -52,46 +44,17 @@ async function ensureInput(min: number): Promise<string> {
   return path;
 }
 
-interface Sample {
-  wall: number;
-  cpu: number;
-  maxRssMB: number;
-  /** CPU seconds of the measured process as a whole (start-up included). */
-  cpuTotal?: number;
+interface Sample extends BaseSample {
   frames?: number;
   seconds?: number;
   moving?: number;
 }
 
-/** Busy CPU seconds of the whole machine so far (all cores), or null where /proc/stat is missing. */
-function machineBusy(): number | null {
-  try {
-    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1, 9).map(Number);
-    const idle = f[3] + f[4];
-    return (f.reduce((a, b) => a + b, 0) - idle) / 100; // USER_HZ is 100 on Linux
-  } catch {
-    return null;
-  }
-}
-
-let discarded = 0;
+const counter = { discarded: 0 };
 
 /** Runs `measure` until other processes stay below 3% of the machine during it. */
 function quiet(what: string, measure: () => Sample): Sample {
-  for (let attempt = 0; ; attempt++) {
-    const b0 = machineBusy();
-    const s = measure();
-    const b1 = machineBusy();
-    if (b0 === null || b1 === null) return s;
-    const foreign = b1 - b0 - (s.cpuTotal ?? s.cpu);
-    if (foreign <= 0.03 * s.wall * cpus().length || attempt >= retries) {
-      if (attempt >= retries) console.error(`${what}: still disturbed after ${retries} retries (other processes: ${foreign.toFixed(1)} CPU s); kept`);
-      return s;
-    }
-    discarded++;
-    // Let whatever else is running finish before trying again.
-    spawnSync('sleep', ['5']);
-  }
+  return quietRun(what, measure, retries, counter);
 }
 
 function measureTacet(path: string): Sample {
@@ -99,23 +62,12 @@ function measureTacet(path: string): Sample {
   return JSON.parse(out.trim().split('\n').pop()!);
 }
 
-const gnuTime = existsSync('/usr/bin/time');
-const hasFfmpeg = spawnSync('ffmpeg', ['-version'], { stdio: 'ignore' }).status === 0;
+const hasFfmpeg = ffmpegOnPath();
 
 /** FFmpeg CLI: decode only (`-f null`), or decode + the motion filter graph. */
 function measureFfmpeg(path: string, graph: string | null): Sample {
-  const args = ['-v', 'error', '-nostdin', '-i', path, '-map', '0:v:0', ...(graph ? ['-vf', graph] : []), '-f', 'null', '-'];
-  const t0 = performance.now();
-  const r = gnuTime
-    ? spawnSync('/usr/bin/time', ['-f', 'tacet-bench %M %U %S', 'ffmpeg', ...args], { encoding: 'utf8' })
-    : spawnSync('ffmpeg', args, { encoding: 'utf8' });
-  const wall = (performance.now() - t0) / 1000;
-  if (r.status !== 0) throw new Error(`ffmpeg failed: ${r.stderr}`);
-  const m = /tacet-bench (\d+) ([\d.]+) ([\d.]+)/.exec(r.stderr ?? '');
-  return m ? { wall, cpu: Number(m[2]) + Number(m[3]), maxRssMB: Number(m[1]) / 1024 } : { wall, cpu: NaN, maxRssMB: NaN };
+  return timeCommand('ffmpeg', ['-v', 'error', '-nostdin', '-i', path, '-map', '0:v:0', ...(graph ? ['-vf', graph] : []), '-f', 'null', '-']);
 }
-
-const fmt = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
 const MOTION_GRAPH = 'scale=400:-1,format=gray,gblur=sigma=9';
 
 console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`);
@@ -162,6 +114,6 @@ if (small !== large) {
   const b = peaks.get(large)!;
   console.log(`\npeak RSS ${large} min / ${small} min = ${fmt(b / a)} (${fmt(b, 0)} MB vs ${fmt(a, 0)} MB)`);
 }
-console.log(`\nruns discarded because other processes used the CPU meanwhile: ${discarded}`);
+console.log(`\nruns discarded because other processes used the CPU meanwhile: ${counter.discarded}`);
 if (failed) console.log('\nFAIL: motion analysis below 10x real time (or wrong level count)');
 process.exit(failed ? 1 : 0);

@@ -9,12 +9,13 @@
 // FFmpeg, then again) so that a change of machine load hits every column alike; the table shows
 // medians of wall and CPU time and the largest peak RSS. Needs `ffmpeg` and GNU `time` on PATH.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateMedia } from '../src/media/generate.js';
 import { remux } from '../src/media/remux.js';
+import { arg, fmt, machineBusy, median } from './measure.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -22,19 +23,10 @@ const dataDir = join(root, 'bench', '.data');
 const cli = join(root, 'dist', 'src', 'cli', 'main.js');
 const TIME = '/usr/bin/time';
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(name);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
-}
 const runs = Math.max(1, Number(arg('--runs', '5')));
 const inputs = arg('--inputs', '1h.m4a,1h.mka,6h.mka').split(',');
 const withSerial = !process.argv.includes('--no-serial');
 const withRender = process.argv.includes('--render');
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
 
 function missingTools(): string[] {
   const missing: string[] = [];
@@ -93,17 +85,6 @@ interface Sample {
   others: number;
 }
 
-/** Busy CPU seconds of the whole machine so far (all cores), or null where /proc/stat is missing. */
-function machineBusy(): number | null {
-  try {
-    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1, 9).map(Number);
-    const idle = f[3] + f[4];
-    return (f.reduce((a, b) => a + b, 0) - idle) / 100; // USER_HZ is 100 on Linux
-  } catch {
-    return null;
-  }
-}
-
 /** Runs a command under GNU time; stdout is discarded. */
 function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Sample {
   const busy0 = machineBusy();
@@ -120,7 +101,6 @@ function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env
 
 const tacet = (args: string[], env?: NodeJS.ProcessEnv) => timed(process.execPath, [cli, ...args], env);
 const ffmpegDecode = (path: string) => timed('ffmpeg', ['-v', 'error', '-nostdin', '-i', path, '-map', '0:a', '-f', 'null', '-']);
-const fmt = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
 const pct = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(0)}%` : 'n/a');
 
 const missing = missingTools();
