@@ -496,7 +496,7 @@ export const OPTIONS: readonly OptionDef[] = [
   renderOption('--pix-fmt', ['-pix_fmt'], 'Video Rendering', 'FMT', 'The output pixel format, e.g. yuv420p.', 'pixFmt'),
   renderOption('--scale', [], 'Video Rendering', 'NUM', "Scale the output video's resolution by NUM.", 'scale'),
   renderOption('--no-seek', [], 'Video Rendering', '', 'Decode straight through instead of seeking (for debugging desync).', 'noSeek'),
-  renderOption('--no-partial-lossless', [], 'Video Rendering', '', 'Re-encode every frame instead of copying untouched GOPs.', 'partialLossless', { flagValue: false }),
+  renderOption('--no-partial-lossless', [], 'Video Rendering', '', 'Re-encode every frame instead of copying untouched GOPs.', 'partialLossless', { flagValue: false, implemented: true }),
 
   // ── Audio Rendering ──
   renderOption('--audio-codec', ['-c:a', '-acodec'], 'Audio Rendering', 'ENCODER', 'The audio encoder for the output.', 'audioCodec'),

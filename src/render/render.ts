@@ -12,6 +12,8 @@ import { layoutFromName } from '../media/layout.js';
 import { ExtraStreams } from './streams.js';
 import { StretchedClip } from './stretch.js';
 import { VideoSource } from './video-source.js';
+import { LosslessVideoWriter, type LosslessReport } from './lossless.js';
+import { sourceFrameFor } from './lossless-plan.js';
 import type { RenderRequest } from './settings.js';
 
 /** Fade length at cut edges: long enough to remove clicks, too short to hear. */
@@ -36,6 +38,8 @@ export interface RenderReport {
   seeks: number;
   /** Corrupt packets skipped while decoding. */
   skippedPackets: number;
+  /** Whether whole GOPs were copied instead of re-encoded (and which), or why not. */
+  partialLossless?: LosslessReport;
 }
 
 /** Sample index of the start of timeline frame `frame` (exact integer maths; no drift). */
@@ -84,10 +88,24 @@ export async function renderTimeline(tl: Timeline, sources: Map<string, MediaInf
   const videoSources = new Map<string, VideoSource>();
   const audioSources: AudioSource[] = [];
   let extras: ExtraStreams | null = null;
+  let lossless: LosslessVideoWriter | null = null;
   let completed = false;
   try {
     let videoSink: VideoSink | null = null;
+    let losslessReport: LosslessReport | undefined;
     if (videoLayer) {
+      // Copy the GOPs that survive unchanged when the output can hold them (else re-encode all).
+      const choice = await LosslessVideoWriter.create(tl, videoLayer, sources, out, {
+        ext,
+        request: opts.render ?? {},
+        encoder: codecs.video,
+        videoSources,
+        signal: opts.signal,
+      });
+      if ('writer' in choice) lossless = choice.writer;
+      else losslessReport = { used: false, reason: choice.reason };
+    }
+    if (videoLayer && !lossless) {
       const v = first.video[0];
       videoSink = out.addVideo({
         encoder: codecs.video!,
@@ -110,7 +128,7 @@ export async function renderTimeline(tl: Timeline, sources: Map<string, MediaInf
 
     const total = timelineLength(tl);
     const fadeSamples = Math.round(FADE_SECONDS * sampleRate);
-    const videoWriter = videoLayer && videoSink ? new VideoLayerWriter(videoLayer, videoSink, sources, videoSources, tl) : null;
+    const videoWriter = lossless ?? (videoLayer && videoSink ? new VideoLayerWriter(videoLayer, videoSink, sources, videoSources, tl) : null);
     const audioWriters: AudioLayerWriter[] = [];
     for (let i = 0; i < audioLayers.length; i++) {
       audioWriters.push(new AudioLayerWriter(audioLayers[i], audioSinks[i], sources, audioSources, audioTl, fadeSamples));
@@ -133,6 +151,7 @@ export async function renderTimeline(tl: Timeline, sources: Map<string, MediaInf
       }
     }
     opts.onProgress?.(total, total);
+    lossless?.finish();
     extras.finish();
     out.finish();
     renameSync(temp, output);
@@ -149,8 +168,9 @@ export async function renderTimeline(tl: Timeline, sources: Map<string, MediaInf
       seeks += s.seeks;
       skippedPackets += s.skipped;
     }
-    return { output, frames: total, decodedFrames, seeks, skippedPackets };
+    return { output, frames: total, decodedFrames, seeks, skippedPackets, partialLossless: lossless?.report ?? losslessReport };
   } finally {
+    lossless?.close();
     for (const s of videoSources.values()) s.close();
     for (const s of audioSources) s.close();
     extras?.close();
@@ -206,16 +226,11 @@ class VideoLayerWriter {
       const { src, fps } = await this.source(clip);
       const stop = Math.min(end, clip.start + clip.dur);
       for (; this.n < stop; this.n++) {
-        const srcIndex = roundAway(roundAway(((clip.offset + this.n - clip.start) * fps) / tb) * clip.speed);
-        const frame = src.frameAt(srcIndex);
+        const frame = src.frameAt(sourceFrameFor(clip, this.n, fps, tb));
         if (frame) this.sink.write(frame, this.n);
       }
     }
   }
-}
-
-function roundAway(x: number): number {
-  return x < 0 ? -Math.round(-x) : Math.round(x);
 }
 
 /** Writes one audio layer: exact sample ranges per clip, silence in gaps, fades at cuts. */

@@ -56,6 +56,8 @@ export class VideoSource {
   private seekTo(target: number): void {
     this.seeks++;
     this.dec.seek(Math.max(0, (target - 1) / this.fps));
+    // The next keyframe is not the one after the last seen: a distance across the jump is no GOP.
+    this.lastKeyIdx = -1;
     this.held?.free();
     this.held = null;
     this.heldIdx = -1;

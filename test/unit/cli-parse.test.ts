@@ -258,7 +258,7 @@ describe('option table', () => {
     const implemented = OPTIONS.filter((d) => d.implemented).map((d) => d.name).sort();
     assert.deepEqual(implemented, [
       '--cut', '--debug', '--download-format', '--edit', '--export', '--frame-rate', '--help', '--keep', '--margin',
-      '--no-cache', '--no-open', '--open', '--output', '--output-format', '--progress', '--quiet', '--set-action',
+      '--no-cache', '--no-open', '--no-partial-lossless', '--open', '--output', '--output-format', '--progress', '--quiet', '--set-action',
       '--set-speed-for-range', '--silent-speed', '--smooth', '--stats', '--version', '--video-speed', '--when-active',
       '--when-inactive', '--when:N', '--yt-dlp-extras', '--yt-dlp-location',
     ]);
