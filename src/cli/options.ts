@@ -517,7 +517,7 @@ export const OPTIONS: readonly OptionDef[] = [
   renderOption('--pix-fmt', ['-pix_fmt'], 'Video Rendering', 'FMT', 'The output pixel format, e.g. yuv420p.', 'pixFmt', { implemented: true }),
   renderOption('--scale', [], 'Video Rendering', 'NUM', "Scale the output video's resolution by NUM.", 'scale', { implemented: true }),
   renderOption('--no-seek', [], 'Video Rendering', '', 'Decode straight through instead of seeking (for debugging desync).', 'noSeek', { implemented: true }),
-  renderOption('--no-partial-lossless', [], 'Video Rendering', '', 'Re-encode every frame instead of copying untouched GOPs.', 'partialLossless', { flagValue: false }),
+  renderOption('--no-partial-lossless', [], 'Video Rendering', '', 'Re-encode every frame instead of copying untouched GOPs (partial lossless is on by default for H.264 into MP4, MOV and MKV).', 'partialLossless', { flagValue: false, implemented: true }),
 
   // ── Audio Rendering ──
   renderOption('--audio-codec', ['-c:a', '-acodec'], 'Audio Rendering', 'ENCODER', 'The audio codec or encoder, e.g. aac, opus, libmp3lame; auto keeps the source codec when the container allows.', 'audioCodec', { implemented: true }),

@@ -10,13 +10,15 @@ import { AudioSource, shapeClipAudio, writeClipAudio, type AudioClipPlan, type P
 import { layoutFromName } from '../media/layout.js';
 import { ExtraStreams } from './streams.js';
 import { StretchedClip } from './stretch.js';
-import { sourceFrameIndex, VideoSource } from './video-source.js';
+import { VideoSource } from './video-source.js';
 import { backgroundFrame } from './background.js';
 import type { AvFrame } from '../media/decoder.js';
 import { AudioMixer } from './mix.js';
 import { encoderPixelFormatFor, parseEncodeSettings, sourceCodecs, type RenderRequest } from './settings.js';
 import { AudioTransitions, parseTransition, VideoTransitions } from './transition.js';
 import { GainSink, measureTrackGains, parseAudioNormalize, type TrackRenderer } from './normalize.js';
+import { LosslessVideoWriter, type LosslessReport } from './lossless.js';
+import { sourceFrameIndex } from '../timeline/clips.js';
 
 /** Fade length at cut edges: long enough to remove clicks, too short to hear. */
 const FADE_SECONDS = 0.003;
@@ -43,6 +45,8 @@ export interface RenderReport {
   seeks: number;
   /** Corrupt packets skipped while decoding. */
   skippedPackets: number;
+  /** Whether whole GOPs were copied instead of re-encoded (and which), or why not. */
+  partialLossless?: LosslessReport;
 }
 
 /** Sample index of the start of timeline frame `frame` (exact integer maths; no drift). */
@@ -96,10 +100,24 @@ export async function renderTimeline(tl: Timeline, sources: Map<string, MediaInf
   let videoWriter: VideoLayerWriter | null = null;
   let videoTransitions: VideoTransitions | null = null;
   const audioTransitions: AudioTransitions[] = [];
+  let lossless: LosslessVideoWriter | null = null;
   let completed = false;
   try {
     let videoSink: VideoSink | null = null;
+    let losslessReport: LosslessReport | undefined;
     if (videoLayer && settings.video) {
+      // Copy the GOPs that survive unchanged when the output can hold them (else re-encode all).
+      const choice = await LosslessVideoWriter.create(tl, videoLayer, sources, out, {
+        ext,
+        request: opts.render ?? {},
+        encoder: settings.video.encoder,
+        videoSources,
+        signal: opts.signal,
+      });
+      if ('writer' in choice) lossless = choice.writer;
+      else losslessReport = { used: false, reason: choice.reason };
+    }
+    if (videoLayer && settings.video && !lossless) {
       const v = firstVideo!.video[0];
       const video = settings.video;
       const pixelFormat = video.pixelFormat ?? encoderPixelFormatFor(video.encoder, v.pixelFormat);
@@ -195,20 +213,22 @@ export async function renderTimeline(tl: Timeline, sources: Map<string, MediaInf
       }
     }
     if (transition && videoLayer) videoTransitions = new VideoTransitions(videoLayer, transition, sources, tl, total);
-    videoWriter = videoLayer && videoSink ? new VideoLayerWriter(videoLayer, videoSink, sources, videoSources, tl, settings.noSeek, videoTransitions) : null;
+    if (videoLayer && videoSink) videoWriter = new VideoLayerWriter(videoLayer, videoSink, sources, videoSources, tl, settings.noSeek, videoTransitions);
+    const layerWriter = lossless ?? videoWriter;
     const tracks: Array<TrackRenderer & { finish(): void }> = [];
     for (let t = 0; t < audioSinks.length; t++) tracks.push(await trackRenderer(t, trackSinks[t], audioSources));
     // Advance all streams together, a second of timeline at a time, so the muxer can interleave
     // without buffering much.
     for (let b0 = 0; b0 < total; b0 += step) {
       const b1 = Math.min(total, b0 + step);
-      if (videoWriter) await videoWriter.renderUntil(b1);
+      if (layerWriter) await layerWriter.renderUntil(b1);
       for (const t of tracks) await t.renderUntil(b1);
       await extras.renderUntil(b1);
       await tick(b1);
     }
     for (const t of tracks) t.finish();
     opts.onProgress?.(total, total);
+    lossless?.finish();
     extras.finish();
     out.finish();
     renameSync(temp, output);
@@ -225,8 +245,9 @@ export async function renderTimeline(tl: Timeline, sources: Map<string, MediaInf
       seeks += s.seeks;
       skippedPackets += s.skipped;
     }
-    return { output, frames: total, decodedFrames, seeks, skippedPackets };
+    return { output, frames: total, decodedFrames, seeks, skippedPackets, partialLossless: lossless?.report ?? losslessReport };
   } finally {
+    lossless?.close();
     for (const s of videoSources.values()) s.close();
     videoWriter?.close();
     for (const s of audioSources) s.close();

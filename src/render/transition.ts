@@ -30,7 +30,8 @@ import { parseTime, parseTimeValue } from '../edit/time.js';
 import type { Clip, Timeline } from '../timeline/model.js';
 import { toNumber, type Rational } from '../timeline/rational.js';
 import { AudioSource, type PcmSink } from './audio-source.js';
-import { sourceFrameIndex, VideoSource } from './video-source.js';
+import { VideoSource } from './video-source.js';
+import { sourceFrameIndex } from '../timeline/clips.js';
 
 /** A parsed `--transition` value, in timeline frames. */
 export interface TransitionSpec {

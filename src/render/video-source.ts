@@ -1,18 +1,5 @@
 import { StreamDecoder, type AvFrame } from '../media/decoder.js';
-import type { Clip } from '../timeline/model.js';
 import type { Rational } from '../timeline/rational.js';
-
-/**
- * Source frame index a clip shows at timeline frame `n` (also beyond the clip's edges, for
- * transition handles): round(round((offset + n − start) × fps / tb) × speed), half away from zero.
- */
-export function sourceFrameIndex(clip: Clip, n: number, fps: number, tb: number): number {
-  return roundAway(roundAway(((clip.offset + n - clip.start) * fps) / tb) * clip.speed);
-}
-
-function roundAway(x: number): number {
-  return x < 0 ? -Math.round(-x) : Math.round(x);
-}
 
 /**
  * Hands out source video frames by index (index = round(pts × fps)), decoding forward and seeking
@@ -73,6 +60,8 @@ export class VideoSource {
   private seekTo(target: number): void {
     this.seeks++;
     this.dec.seek(Math.max(0, (target - 1) / this.fps));
+    // The next keyframe is not the one after the last seen: a distance across the jump is no GOP.
+    this.lastKeyIdx = -1;
     this.held?.free();
     this.held = null;
     this.heldIdx = -1;

@@ -166,3 +166,16 @@ export function runsToTimeline(runs: Run[], info: MediaInfo, tb: Rational, opts:
     linear: { src, runs: kept, length: Math.max(opts.length ?? 0, previousEnd) },
   };
 }
+
+/**
+ * Source frame index a clip shows at timeline frame `n` (also beyond the clip's edges, for
+ * transition handles): round(round((offset + n − start) × fps / tb) × speed), half away from zero,
+ * where `fps` is the source's average frame rate and `tb` the timeline's.
+ */
+export function sourceFrameIndex(clip: Clip, n: number, fps: number, tb: number): number {
+  return roundAway(roundAway(((clip.offset + n - clip.start) * fps) / tb) * clip.speed);
+}
+
+function roundAway(x: number): number {
+  return x < 0 ? -Math.round(-x) : Math.round(x);
+}

@@ -291,6 +291,7 @@ describe('option table', () => {
       '--no-faststart',
       '--no-fragmented',
       '--no-open',
+      '--no-partial-lossless',
       '--no-seek',
       '--open',
       '--output',
