@@ -1,7 +1,7 @@
 import type { Rational } from '../timeline/rational.js';
 import { ratToString } from '../timeline/rational.js';
 import { analyzeAudio, type AnalysisProgress } from './audio.js';
-import { analyzeVideo, blackMeasure, motionMeasure } from './video.js';
+import { analyzeVideoPlanned } from './video-parallel.js';
 import { cacheKey, readCachedLevels, writeCachedLevels } from './cache.js';
 
 export { cleanCache, cacheDir } from './cache.js';
@@ -62,7 +62,7 @@ export function motionLevels(
 ): Promise<{ levels: Uint16Array; seconds: number }> {
   const params = { method: 'motion', stream, tb: ratToString(tb), width: p.width, blur: p.blur, region: p.region ? p.region.join(',') : null };
   return cached(path, params, opts, () =>
-    analyzeVideo(path, stream, tb, motionMeasure(p.width, p.blur, p.region), opts.onProgress, opts.signal),
+    analyzeVideoPlanned(path, stream, tb, { kind: 'motion', ...p }, opts.onProgress, opts.signal),
   );
 }
 
@@ -75,5 +75,5 @@ export function blackLevels(
   opts: LevelsOptions = {},
 ): Promise<{ levels: Uint16Array; seconds: number }> {
   const params = { method: 'blackdetect', stream, tb: ratToString(tb), pixelBlack };
-  return cached(path, params, opts, () => analyzeVideo(path, stream, tb, blackMeasure(pixelBlack), opts.onProgress, opts.signal));
+  return cached(path, params, opts, () => analyzeVideoPlanned(path, stream, tb, { kind: 'black', pixelBlack }, opts.onProgress, opts.signal));
 }

@@ -188,7 +188,7 @@ async function runParallel(
   onProgress: AnalysisProgress | undefined,
   signal: AbortSignal | undefined,
 ): Promise<AudioAnalysisResult | string> {
-  const { runOnPool, takeQueued } = await import('./pool.js');
+  const { runOnPool, takeQueued, runJob } = await import('./pool.js');
   const cuts = rangeCuts(count, totalFrames, segCuts);
   const starts = frameStarts(f.sampleRate, tb, cuts);
   const segStarts = segCuts ? frameStarts(f.sampleRate, tb, segCuts) : [];
@@ -225,7 +225,7 @@ async function runParallel(
     // The main thread works too, on jobs no worker has taken yet.
     for (let p = takeQueued(); p; p = takeQueued()) {
       try {
-        p.resolve(await runRange(p.job));
+        p.resolve(await runJob(p.job));
       } catch (e) {
         p.reject(e as Error);
       }

@@ -9,7 +9,12 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { MediaError, UserError } from '../errors.js';
-import type { RangeJob, RangeResult } from './range.js';
+import { runRange, type RangeJob, type RangeResult } from './range.js';
+import { runVideoRange, type VideoRangeJob, type VideoRangeResult } from './video-range.js';
+
+/** A job of either kind: audio ranges (range.ts) or video ranges (video-range.ts). */
+export type PoolJob = RangeJob | VideoRangeJob;
+type PoolResult = RangeResult | VideoRangeResult;
 
 interface Slot {
   worker: Worker;
@@ -17,8 +22,8 @@ interface Slot {
 }
 
 export interface Pending {
-  job: RangeJob;
-  resolve: (r: RangeResult) => void;
+  job: PoolJob;
+  resolve: (r: PoolResult) => void;
   reject: (e: Error) => void;
 }
 
@@ -40,7 +45,7 @@ function start(): Slot[] {
     const worker = new Worker(new URL('./worker.js', import.meta.url));
     const slot: Slot = { worker, busy: false };
     worker.unref();
-    worker.on('message', (msg: { id: number; ok: boolean; result?: RangeResult; name?: string; message?: string }) => {
+    worker.on('message', (msg: { id: number; ok: boolean; result?: PoolResult; name?: string; message?: string }) => {
       const p = inflight.get(msg.id);
       inflight.delete(msg.id);
       slot.busy = false;
@@ -77,13 +82,24 @@ function pump(): void {
   }
 }
 
+function isVideo(job: PoolJob): job is VideoRangeJob {
+  return (job as VideoRangeJob).kind === 'video';
+}
+
+/** Runs a job of either kind in this thread (workers, and the main thread on taken jobs). */
+export function runJob(job: PoolJob): Promise<PoolResult> {
+  return isVideo(job) ? runVideoRange(job) : runRange(job);
+}
+
 /** A queued job that no worker has taken yet, for the calling thread to run itself; or null. */
 export function takeQueued(): Pending | null {
   return queue.shift() ?? null;
 }
 
 /** Runs one range job on the next free worker (or on the main thread, see takeQueued). */
-export function runOnPool(job: RangeJob): Promise<RangeResult> {
+export function runOnPool(job: RangeJob): Promise<RangeResult>;
+export function runOnPool(job: VideoRangeJob): Promise<VideoRangeResult>;
+export function runOnPool(job: PoolJob): Promise<PoolResult> {
   start();
   return new Promise((resolve, reject) => {
     queue.push({ job, resolve, reject });

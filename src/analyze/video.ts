@@ -67,12 +67,7 @@ export async function analyzeVideo(
         const buf = g.data?.[0];
         if (!buf) continue;
         const value = m.measure({ data: buf, width: g.width, height: g.height, stride: g.linesize[0] });
-        const index = Math.round(sec * rate);
-        if (index > prev) {
-          const u = toUnorm16(value);
-          for (let k = prev; k < index; k++) levels.push(u);
-          prev = index;
-        }
+        prev = placeLevel(levels, prev, Math.round(sec * rate), value);
       }
       const now = performance.now();
       if (now - lastYield > 50) {
@@ -88,6 +83,29 @@ export async function analyzeVideo(
     pipe?.close();
     dec.close();
   }
+}
+
+/**
+ * Places one frame's value on the grid (see analyzeVideo): pushes it `index − prev` times when the
+ * index is new; returns the new `prev`. Shared by the serial loop and parallel ranges (video-range.ts).
+ */
+export function placeLevel(levels: LevelBuffer | null, prev: number, index: number, value: number): number {
+  if (index <= prev) return prev;
+  if (levels) {
+    const u = toUnorm16(value);
+    for (let k = prev; k < index; k++) levels.push(u);
+  }
+  return index;
+}
+
+/** A video measure as plain data, so that it crosses postMessage to a pool worker. */
+export type VideoMeasureSpec =
+  | { kind: 'motion'; width: number; blur: number; region: [number, number, number, number] | null }
+  | { kind: 'black'; pixelBlack: number };
+
+/** A fresh measure (with its own previous-frame state) for a spec. */
+export function measureOf(spec: VideoMeasureSpec): VideoMeasure {
+  return spec.kind === 'motion' ? motionMeasure(spec.width, spec.blur, spec.region) : blackMeasure(spec.pixelBlack);
 }
 
 /** Motion: the share of gray bytes that differ at all from the previous frame's (first frame 0). */

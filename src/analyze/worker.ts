@@ -4,14 +4,14 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { loadAv } from '../media/av.js';
-import { runRange, type RangeJob } from './range.js';
+import { runJob, type PoolJob } from './pool.js';
 
 // Installs the Promise.withResolvers polyfill in this thread too (Node 20 lacks it).
 await loadAv();
 
-parentPort!.on('message', async (msg: { id: number; job: RangeJob }) => {
+parentPort!.on('message', async (msg: { id: number; job: PoolJob }) => {
   try {
-    const r = await runRange(msg.job);
+    const r = await runJob(msg.job);
     parentPort!.postMessage({ id: msg.id, ok: true, result: r }, [r.levels.buffer as ArrayBuffer]);
   } catch (e) {
     const err = e as Error;
