@@ -113,6 +113,12 @@ async function runEditCommand(inputs: string[], o: EditCliOptions): Promise<numb
       render: o.render,
       signal: controller.signal,
       onWarning: warn,
+      onDebug: o.debug
+        ? (m) => {
+            progress.clearLine();
+            process.stderr.write(`tacet: debug: ${m}\n`);
+          }
+        : undefined,
       onProgress: (title, done, total) => {
         if (title !== stage) {
           if (stage) progress.end();

@@ -38,6 +38,8 @@ export interface EditOptions extends EditRequest {
   stats?: boolean;
   onProgress?: (title: string, done: number, total: number) => void;
   onWarning?: (message: string) => void;
+  /** Told what a run decided that only `--debug` shows (whether a render copied GOPs, and why not). */
+  onDebug?: (message: string) => void;
   signal?: AbortSignal;
 }
 
@@ -125,6 +127,7 @@ export async function runEdit(opts: EditOptions): Promise<EditResult> {
     signal: opts.signal,
     onProgress: opts.onProgress,
     onWarning: opts.onWarning,
+    onDebug: opts.onDebug,
   });
   return { ...written, timeline, outputFrames, inputFrames };
 }

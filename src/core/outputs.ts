@@ -77,6 +77,8 @@ export interface WriteOptions {
   onProgress?: (title: string, done: number, total: number) => void;
   /** Told about what a render cannot keep (a subtitle stream the container cannot hold, …). */
   onWarning?: (message: string) => void;
+  /** Told what only `--debug` shows (partial-lossless decisions). */
+  onDebug?: (message: string) => void;
 }
 
 export interface Written {
@@ -109,6 +111,12 @@ export async function writeOutput(tl: Timeline, sources: Map<string, MediaInfo>,
     });
     // The decoder carries on past a damaged packet; the user should know the output may show it.
     if (report.skippedPackets > 0) o.onWarning?.(`skipped ${report.skippedPackets} corrupt packet(s) while rendering ${out}`);
+    const lossless = report.partialLossless;
+    if (lossless?.used) {
+      o.onDebug?.(`partial lossless: copied ${lossless.copiedFrames} of ${report.frames} frames, re-encoded ${lossless.encodedFrames} in ${lossless.segments} segment(s)`);
+    } else if (lossless) {
+      o.onDebug?.(`partial lossless not used: ${lossless.reason}`);
+    }
     writeSidecarSubtitles(tl, firstSource, out, protectedPaths, o.onWarning);
     return { output: out, stdout: null };
   }

@@ -180,13 +180,15 @@ test('Matroska output from the CLI (silence-free recording, --cut ranges) copies
   const source = await packetHashes(src);
   const kept = Array.from({ length: FRAMES }, (_, i) => i).filter((i) => !(i >= 95 && i < 160) && !(i >= 400 && i < 500));
   const copies: number[] = [];
-  for (const [name, extra] of [
-    ['cli.mkv', []],
-    ['cli-full.mkv', ['--no-partial-lossless']],
+  for (const [name, extra, debugLine] of [
+    ['cli.mkv', [], /^tacet: debug: partial lossless: copied 675 of 720 frames, re-encoded 45 in 2 segment\(s\)$/m],
+    ['cli-full.mkv', ['--no-partial-lossless'], /^tacet: debug: partial lossless not used: turned off \(--no-partial-lossless\)$/m],
   ] as const) {
     const out = join(tmp.dir, name);
-    const r = await runCli([src, '--edit', 'none', '--cut', '95,160', '--cut', '400,500', '-o', out, '--no-open', ...extra]);
+    const r = await runCli([src, '--edit', 'none', '--cut', '95,160', '--cut', '400,500', '-o', out, '--no-open', '--debug', ...extra]);
     assert.equal(r.code, 0, r.stderr);
+    // --debug says what the render decided.
+    assert.match(r.stderr, debugLine);
     await assertFrames(out, kept);
     // (Matroska stores no decoding times: the demuxer guesses them, so they are not checked here.)
     const output = await packetHashes(out);
