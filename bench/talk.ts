@@ -18,7 +18,7 @@
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { AudioReader } from '../src/media/audio-reader.js';
-import { check, loadAv, yieldToLoop } from '../src/media/av.js';
+import { loadAv, yieldToLoop } from '../src/media/av.js';
 import { StreamDecoder } from '../src/media/decoder.js';
 import { generateMedia } from '../src/media/generate.js';
 import { OutputFile } from '../src/media/output.js';
@@ -142,13 +142,12 @@ export async function ensureSpeechAudio(dir: string, hours: number, ext: 'm4a' |
 export async function repeatPackets(input: string, output: string, times: number): Promise<void> {
   const { lib, c } = await loadAv();
   const temp = tempOutputPath(output);
-  const outFmt = new lib.FormatContext();
-  let io: InstanceType<typeof lib.IOContext> | null = null;
+  const out = OutputFile.create(temp, output);
   let ok = false;
   const pkt = new lib.Packet();
   pkt.alloc();
   try {
-    check(outFmt.allocOutputContext2(null, null, output), `no muxer for ${output}`);
+    let stream: ReturnType<OutputFile['addCopiedStream']> | null = null;
     let span = 0n;
     let first: bigint | null = null;
     for (let k = 0; k < times; k++) {
@@ -156,18 +155,10 @@ export async function repeatPackets(input: string, output: string, times: number
       try {
         const st = inFmt.streams.find((s) => s.codecpar.codecType === c.AVMEDIA_TYPE_AUDIO);
         if (!st) throw new Error(`${input} has no audio stream`);
-        if (k === 0) {
-          const os = outFmt.newStream(null);
-          check(st.codecpar.copy(os.codecpar), 'copying stream parameters');
-          os.codecpar.codecTag = 0;
-          os.timeBase = st.timeBase;
-          outFmt.url = temp;
-          io = new lib.IOContext();
-          check(io.open2Sync(temp, c.AVIO_FLAG_WRITE), `writing ${temp}`);
-          outFmt.pb = io;
-          check(outFmt.writeHeaderSync(null), `writing header of ${output}`);
+        if (!stream) {
+          stream = out.addCopiedStream({ from: st.codecpar, timeBase: st.timeBase, disposition: 0, metadata: {} });
+          out.begin();
         }
-        const outTb = outFmt.streams[0].timeBase;
         // Each copy starts where the previous one ended (its first packet's pts = the last end).
         const shift = BigInt(k) * span;
         let n = 0;
@@ -179,10 +170,10 @@ export async function repeatPackets(input: string, output: string, times: number
             }
             pkt.pts += shift;
             pkt.dts += shift;
-            pkt.rescaleTs(st.timeBase, outTb);
-            pkt.streamIndex = 0;
+            pkt.rescaleTs(st.timeBase, stream.timeBase);
+            pkt.streamIndex = stream.index;
             pkt.pos = -1n;
-            check(outFmt.interleavedWriteFrameSync(pkt), `writing ${output}`);
+            out.writePacket(pkt);
           }
           pkt.unref();
           if (++n % 4096 === 0) await yieldToLoop();
@@ -191,15 +182,11 @@ export async function repeatPackets(input: string, output: string, times: number
         inFmt.closeInputSync();
       }
     }
-    check(outFmt.writeTrailerSync(), `finishing ${output}`);
+    out.finish();
     ok = true;
   } finally {
     pkt.free();
-    if (io) {
-      outFmt.pb = null;
-      io.closepSync();
-    }
-    outFmt.freeContext();
+    out.close();
     if (ok) renameSync(temp, output);
     else rmSync(temp, { force: true });
   }

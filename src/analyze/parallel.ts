@@ -188,7 +188,7 @@ async function runParallel(
   onProgress: AnalysisProgress | undefined,
   signal: AbortSignal | undefined,
 ): Promise<AudioAnalysisResult | string> {
-  const { runOnPool, takeQueued, runJob } = await import('./pool.js');
+  const { runAllOnPool, joinLevels } = await import('./pool.js');
   const cuts = rangeCuts(count, totalFrames, segCuts);
   const starts = frameStarts(f.sampleRate, tb, cuts);
   const segStarts = segCuts ? frameStarts(f.sampleRate, tb, segCuts) : [];
@@ -212,47 +212,16 @@ async function runParallel(
       slot: i,
     };
   });
-  const cancel = new Int32Array(shared, 0, 1);
-  const progress = new Float64Array(shared, PROGRESS_OFFSET, starts.length);
-  const onAbort = () => Atomics.store(cancel, 0, 1);
-  signal?.addEventListener('abort', onAbort);
-  const timer = onProgress
-    ? setInterval(() => onProgress(progress.reduce((a, b) => a + b, 0) / f.sampleRate, f.seconds), 100)
-    : null;
-  let results: RangeResult[];
-  try {
-    const all = Promise.allSettled(jobs.map((j) => runOnPool(j)));
-    // The main thread works too, on jobs no worker has taken yet.
-    for (let p = takeQueued(); p; p = takeQueued()) {
-      try {
-        p.resolve(await runJob(p.job));
-      } catch (e) {
-        p.reject(e as Error);
-      }
-    }
-    const settled = await all;
-    if (signal?.aborted) throw signal.reason;
-    const failed = settled.find((s) => s.status === 'rejected') as PromiseRejectedResult | undefined;
-    if (failed) {
-      // A user error (bad channel, missing stream) is the same in serial; anything else may be a
-      // seek problem of this file, which the serial path does not have.
-      if (failed.reason instanceof MediaError) return `parallel range failed: ${failed.reason.message}`;
-      throw failed.reason;
-    }
-    results = settled.map((s) => (s as PromiseFulfilledResult<RangeResult>).value);
-  } finally {
-    if (timer) clearInterval(timer);
-    signal?.removeEventListener('abort', onAbort);
-  }
+  const results = await runAllOnPool<RangeJob, RangeResult>(
+    jobs,
+    shared,
+    signal,
+    onProgress ? (done) => onProgress(done / f.sampleRate, f.seconds) : null,
+  );
+  if (typeof results === 'string') return results;
   const why = verify(jobs, results);
   if (why) return why;
-  const total = results.reduce((a, r) => a + r.levels.length, 0);
-  const levels = new Uint16Array(total);
-  let at = 0;
-  for (const r of results) {
-    levels.set(r.levels, at);
-    at += r.levels.length;
-  }
+  const levels = joinLevels(results);
   const last = results[results.length - 1];
   onProgress?.(last.endPosition / f.sampleRate, f.seconds);
   const skipped = results.reduce((a, r) => a + r.skipped, 0);

@@ -9,7 +9,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { MediaError, UserError } from '../errors.js';
-import { runRange, type RangeJob, type RangeResult } from './range.js';
+import { PROGRESS_OFFSET, runRange, type RangeJob, type RangeResult } from './range.js';
 import { runVideoRange, type VideoRangeJob, type VideoRangeResult } from './video-range.js';
 
 /** A job of either kind: audio ranges (range.ts) or video ranges (video-range.ts). */
@@ -105,4 +105,57 @@ export function runOnPool(job: PoolJob): Promise<PoolResult> {
     queue.push({ job, resolve, reject });
     pump();
   });
+}
+
+/**
+ * Runs all the range jobs of one analysis on the pool, the calling thread working too, and returns
+ * their results in job order. Every job shares `shared`: an Int32 cancel flag (set when `signal`
+ * aborts) and, from PROGRESS_OFFSET, one Float64 of progress per job, whose sum `onProgress` gets
+ * every 100 ms. A job failing with a MediaError may be a seek problem of this file, which the
+ * serial path does not have: that gives a reason string for the caller to fall back on; any other
+ * error (a user error is the same in serial) is thrown.
+ */
+export async function runAllOnPool<J extends PoolJob, R extends PoolResult>(
+  jobs: J[],
+  shared: SharedArrayBuffer,
+  signal: AbortSignal | undefined,
+  onProgress: ((done: number) => void) | null,
+): Promise<R[] | string> {
+  const cancel = new Int32Array(shared, 0, 1);
+  const progress = new Float64Array(shared, PROGRESS_OFFSET, jobs.length);
+  const onAbort = () => Atomics.store(cancel, 0, 1);
+  signal?.addEventListener('abort', onAbort);
+  const timer = onProgress ? setInterval(() => onProgress(progress.reduce((a, b) => a + b, 0)), 100) : null;
+  try {
+    const all = Promise.allSettled(jobs.map((j) => runOnPool(j as never) as Promise<R>));
+    for (let p = takeQueued(); p; p = takeQueued()) {
+      try {
+        p.resolve(await runJob(p.job));
+      } catch (e) {
+        p.reject(e as Error);
+      }
+    }
+    const settled = await all;
+    if (signal?.aborted) throw signal.reason;
+    const failed = settled.find((s) => s.status === 'rejected') as PromiseRejectedResult | undefined;
+    if (failed) {
+      if (failed.reason instanceof MediaError) return `parallel range failed: ${failed.reason.message}`;
+      throw failed.reason;
+    }
+    return settled.map((s) => (s as PromiseFulfilledResult<R>).value);
+  } finally {
+    if (timer) clearInterval(timer);
+    signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+/** The ranges' levels end to end, as one array. */
+export function joinLevels(results: ReadonlyArray<{ levels: Uint16Array }>): Uint16Array {
+  const levels = new Uint16Array(results.reduce((a, r) => a + r.levels.length, 0));
+  let at = 0;
+  for (const r of results) {
+    levels.set(r.levels, at);
+    at += r.levels.length;
+  }
+  return levels;
 }

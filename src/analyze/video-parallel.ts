@@ -12,7 +12,6 @@
  * expected keyframe, frames without their own or with non-increasing timestamps, or corrupt
  * packets discard the parallel result and the serial path runs.
  */
-import { MediaError } from '../errors.js';
 import { av } from '../media/av.js';
 import { NOPTS, StreamDecoder } from '../media/decoder.js';
 import type { Rational } from '../timeline/rational.js';
@@ -139,7 +138,7 @@ async function runParallel(
   onProgress: AnalysisProgress | undefined,
   signal: AbortSignal | undefined,
 ): Promise<(VideoAnalysisResult & { mode: VideoMode }) | string> {
-  const { runOnPool, takeQueued, runJob } = await import('./pool.js');
+  const { runAllOnPool, joinLevels } = await import('./pool.js');
   const n = plan.starts.length;
   const shared = new SharedArrayBuffer(PROGRESS_OFFSET + 8 * n);
   const jobs: VideoRangeJob[] = plan.starts.map((s, i) => {
@@ -160,42 +159,16 @@ async function runParallel(
       slot: i,
     };
   });
-  const cancel = new Int32Array(shared, 0, 1);
-  const progress = new Float64Array(shared, PROGRESS_OFFSET, n);
-  const onAbort = () => Atomics.store(cancel, 0, 1);
-  signal?.addEventListener('abort', onAbort);
-  const timer = onProgress ? setInterval(() => onProgress(progress.reduce((a, b) => a + b, 0), plan.seconds), 100) : null;
-  let results: VideoRangeResult[];
-  try {
-    const all = Promise.allSettled(jobs.map((j) => runOnPool(j)));
-    // The main thread works too, on jobs no worker has taken yet.
-    for (let p = takeQueued(); p; p = takeQueued()) {
-      try {
-        p.resolve(await runJob(p.job));
-      } catch (e) {
-        p.reject(e as Error);
-      }
-    }
-    const settled = await all;
-    if (signal?.aborted) throw signal.reason;
-    const failed = settled.find((s) => s.status === 'rejected') as PromiseRejectedResult | undefined;
-    if (failed) {
-      if (failed.reason instanceof MediaError) return `parallel range failed: ${failed.reason.message}`;
-      throw failed.reason;
-    }
-    results = settled.map((s) => (s as PromiseFulfilledResult<VideoRangeResult>).value);
-  } finally {
-    if (timer) clearInterval(timer);
-    signal?.removeEventListener('abort', onAbort);
-  }
+  const results = await runAllOnPool<VideoRangeJob, VideoRangeResult>(
+    jobs,
+    shared,
+    signal,
+    onProgress ? (done) => onProgress(done, plan.seconds) : null,
+  );
+  if (typeof results === 'string') return results;
   const why = verify(results);
   if (why) return why;
-  const levels = new Uint16Array(results.reduce((a, r) => a + r.levels.length, 0));
-  let at = 0;
-  for (const r of results) {
-    levels.set(r.levels, at);
-    at += r.levels.length;
-  }
+  const levels = joinLevels(results);
   const last = results[n - 1];
   onProgress?.(plan.seconds, plan.seconds);
   return { levels, seconds: last.seconds, skipped: 0, mode: { kind: 'parallel', ranges: n } };

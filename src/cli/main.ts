@@ -67,7 +67,6 @@ async function runEditCommand(inputs: string[], o: EditCliOptions): Promise<numb
   }
   const style = resolveProgressStyle(o.progress, Boolean(process.stderr.isTTY));
   const progress = new Progress(o.quiet ? 'none' : style, process.stderr, Date.now, true);
-  let stage = '';
   const warn = (m: string) => {
     if (o.quiet) return;
     progress.clearLine();
@@ -119,17 +118,9 @@ async function runEditCommand(inputs: string[], o: EditCliOptions): Promise<numb
             process.stderr.write(`tacet: debug: ${m}\n`);
           }
         : undefined,
-      onProgress: (title, done, total) => {
-        if (title !== stage) {
-          if (stage) progress.end();
-          stage = title;
-          progress.start(title, total);
-        }
-        progress.tick(done);
-      },
+      onProgress: (title, done, total) => progress.report(title, done, total),
     });
-    if (stage) progress.end();
-    stage = '';
+    progress.end();
     if (result.stdout !== null) process.stdout.write(result.stdout);
     const log = result.stdout !== null ? process.stderr : process.stdout;
     if (o.stats) return 0;
@@ -148,7 +139,7 @@ async function runEditCommand(inputs: string[], o: EditCliOptions): Promise<numb
     if (!o.quiet) log.write(`${formatFinished((Date.now() - started) / 1000)}\n`);
     return 0;
   } finally {
-    if (stage) progress.end();
+    progress.end();
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
   }

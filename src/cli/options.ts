@@ -145,7 +145,7 @@ export interface OptionDef {
 const FLAG: ValueSpec = { kind: 'flag' };
 const TEXT: ValueSpec = { kind: 'string' };
 
-/** Shorthand for the many options that exist only to be refused by name for now. */
+/** An option known by name and refused (not implemented); renderOption builds on the same shape. */
 function later(
   name: string,
   aliases: readonly string[],
@@ -185,7 +185,7 @@ function exportShortcut(name: string, alias: string, kind: string): OptionDef {
 
 /**
  * A render or timeline setting: its value lands in `EditCliOptions.render[key]` (a flag sets
- * `flagValue`, default true). `implemented` is false until the renderer honours it.
+ * `flagValue`, default true); the core parses it.
  */
 function renderOption(
   name: string,
@@ -194,20 +194,14 @@ function renderOption(
   metavar: string,
   help: string,
   key: keyof RenderRequest,
-  extra: { implemented?: boolean; flagValue?: boolean; value?: ValueSpec; hidden?: boolean } = {},
+  extra: { flagValue?: boolean; value?: ValueSpec } = {},
 ): OptionDef {
   return {
-    name,
-    aliases,
-    value: extra.value ?? (metavar === '' ? FLAG : TEXT),
-    metavar,
-    group,
-    help,
-    implemented: extra.implemented ?? false,
+    ...later(name, aliases, group, metavar, help, { value: extra.value }),
+    implemented: true,
     target: 'render',
     renderKey: key,
     ...(extra.flagValue !== undefined ? { flagValue: extra.flagValue } : {}),
-    ...(extra.hidden ? { hidden: true } : {}),
   };
 }
 
@@ -280,7 +274,7 @@ export const OPTIONS: readonly OptionDef[] = [
       'the clips overlap for DURATION centred on the join, using the source just beyond their edges, so the ' +
       'length does not change; video blends linearly, audio cross-fades with equal power. The timeline fades ' +
       'in from and out to the background colour over DURATION. Times: 1s, 0.5sec, or frames (15).',
-    'transition', { implemented: true }),
+    'transition'),
   {
     name: '--output',
     aliases: ['-o'],
@@ -403,9 +397,9 @@ export const OPTIONS: readonly OptionDef[] = [
     implemented: true,
     target: 'frameRate',
   },
-  renderOption('--sample-rate', ['-ar'], 'Timeline Options', 'NAT', 'The timeline audio sample rate, e.g. 48000 or 48kHz.', 'sampleRate', { implemented: true }),
-  renderOption('--resolution', ['-res'], 'Timeline Options', 'WIDTH,HEIGHT', 'The timeline width and height.', 'resolution', { implemented: true }),
-  renderOption('--background', ['-b', '-bg'], 'Timeline Options', 'COLOR', 'The background as a solid RGB colour.', 'background', { implemented: true }),
+  renderOption('--sample-rate', ['-ar'], 'Timeline Options', 'NAT', 'The timeline audio sample rate, e.g. 48000 or 48kHz.', 'sampleRate'),
+  renderOption('--resolution', ['-res'], 'Timeline Options', 'WIDTH,HEIGHT', 'The timeline width and height.', 'resolution'),
+  renderOption('--background', ['-b', '-bg'], 'Timeline Options', 'COLOR', 'The background as a solid RGB colour.', 'background'),
 
   // ── URL Download Options ──
   {
@@ -498,33 +492,33 @@ export const OPTIONS: readonly OptionDef[] = [
   },
 
   // ── Container Settings ──
-  renderOption('-vn', [], 'Container Settings', '', 'Leave out video streams.', 'noVideo', { implemented: true }),
-  renderOption('-an', [], 'Container Settings', '', 'Leave out audio streams.', 'noAudio', { implemented: true }),
-  renderOption('-sn', [], 'Container Settings', '', 'Leave out subtitle streams.', 'noSubtitles', { implemented: true }),
-  renderOption('-dn', [], 'Container Settings', '', 'Leave out data streams.', 'noData', { implemented: true }),
-  renderOption('--faststart', [], 'Container Settings', '', 'Put the MP4/MOV index first (movflags +faststart), good for the web.', 'faststart', { implemented: true }),
-  renderOption('--no-faststart', [], 'Container Settings', '', 'Do not move the MP4/MOV index; faster for large files.', 'faststart', { flagValue: false, implemented: true }),
-  renderOption('--fragmented', [], 'Container Settings', '', 'Write fragmented MP4/MOV, playable before it is complete.', 'fragmented', { implemented: true }),
-  renderOption('--no-fragmented', [], 'Container Settings', '', 'Write ordinary, unfragmented MP4/MOV.', 'fragmented', { flagValue: false, implemented: true }),
+  renderOption('-vn', [], 'Container Settings', '', 'Leave out video streams.', 'noVideo'),
+  renderOption('-an', [], 'Container Settings', '', 'Leave out audio streams.', 'noAudio'),
+  renderOption('-sn', [], 'Container Settings', '', 'Leave out subtitle streams.', 'noSubtitles'),
+  renderOption('-dn', [], 'Container Settings', '', 'Leave out data streams.', 'noData'),
+  renderOption('--faststart', [], 'Container Settings', '', 'Put the MP4/MOV index first (movflags +faststart), good for the web.', 'faststart'),
+  renderOption('--no-faststart', [], 'Container Settings', '', 'Do not move the MP4/MOV index; faster for large files.', 'faststart', { flagValue: false }),
+  renderOption('--fragmented', [], 'Container Settings', '', 'Write fragmented MP4/MOV, playable before it is complete.', 'fragmented'),
+  renderOption('--no-fragmented', [], 'Container Settings', '', 'Write ordinary, unfragmented MP4/MOV.', 'fragmented', { flagValue: false }),
 
   // ── Video Rendering ──
-  renderOption('--video-codec', ['-c:v', '-vcodec'], 'Video Rendering', 'ENCODER', 'The video codec or encoder, e.g. h264, hevc, libx265; auto keeps the source codec when the container allows.', 'videoCodec', { implemented: true }),
-  renderOption('--video-bitrate', ['-b:v'], 'Video Rendering', 'BITRATE', 'Video bits per second, e.g. 5M.', 'videoBitrate', { implemented: true }),
-  renderOption('-crf', [], 'Video Rendering', 'NUM', 'Constant rate factor for quality-based encoding; lower is better.', 'crf', { value: { kind: 'integer', min: 0, max: 63 }, implemented: true }),
-  renderOption('--gop', ['-g'], 'Video Rendering', 'NUM', 'The most frames between two keyframes.', 'gop', { value: { kind: 'integer', min: 1 }, implemented: true }),
-  renderOption('-vprofile', ['-profile:v'], 'Video Rendering', 'PROFILE', 'The video profile, e.g. high, main or baseline for h264.', 'profile', { implemented: true }),
-  renderOption('--preset', ['-preset'], 'Video Rendering', 'PRESET', "The video encoder's preset, e.g. ultrafast, medium, slow.", 'preset', { implemented: true }),
-  renderOption('--pix-fmt', ['-pix_fmt'], 'Video Rendering', 'FMT', 'The output pixel format, e.g. yuv420p.', 'pixFmt', { implemented: true }),
-  renderOption('--scale', [], 'Video Rendering', 'NUM', "Scale the output video's resolution by NUM.", 'scale', { implemented: true }),
-  renderOption('--no-seek', [], 'Video Rendering', '', 'Decode straight through instead of seeking (for debugging desync).', 'noSeek', { implemented: true }),
-  renderOption('--no-partial-lossless', [], 'Video Rendering', '', 'Re-encode every frame instead of copying untouched GOPs (partial lossless is on by default for H.264 into MP4, MOV and MKV).', 'partialLossless', { flagValue: false, implemented: true }),
+  renderOption('--video-codec', ['-c:v', '-vcodec'], 'Video Rendering', 'ENCODER', 'The video codec or encoder, e.g. h264, hevc, libx265; auto keeps the source codec when the container allows.', 'videoCodec'),
+  renderOption('--video-bitrate', ['-b:v'], 'Video Rendering', 'BITRATE', 'Video bits per second, e.g. 5M.', 'videoBitrate'),
+  renderOption('-crf', [], 'Video Rendering', 'NUM', 'Constant rate factor for quality-based encoding; lower is better.', 'crf', { value: { kind: 'integer', min: 0, max: 63 } }),
+  renderOption('--gop', ['-g'], 'Video Rendering', 'NUM', 'The most frames between two keyframes.', 'gop', { value: { kind: 'integer', min: 1 } }),
+  renderOption('-vprofile', ['-profile:v'], 'Video Rendering', 'PROFILE', 'The video profile, e.g. high, main or baseline for h264.', 'profile'),
+  renderOption('--preset', ['-preset'], 'Video Rendering', 'PRESET', "The video encoder's preset, e.g. ultrafast, medium, slow.", 'preset'),
+  renderOption('--pix-fmt', ['-pix_fmt'], 'Video Rendering', 'FMT', 'The output pixel format, e.g. yuv420p.', 'pixFmt'),
+  renderOption('--scale', [], 'Video Rendering', 'NUM', "Scale the output video's resolution by NUM.", 'scale'),
+  renderOption('--no-seek', [], 'Video Rendering', '', 'Decode straight through instead of seeking (for debugging desync).', 'noSeek'),
+  renderOption('--no-partial-lossless', [], 'Video Rendering', '', 'Re-encode every frame instead of copying untouched GOPs (partial lossless is on by default for H.264 into MP4, MOV and MKV).', 'partialLossless', { flagValue: false }),
 
   // ── Audio Rendering ──
-  renderOption('--audio-codec', ['-c:a', '-acodec'], 'Audio Rendering', 'ENCODER', 'The audio codec or encoder, e.g. aac, opus, libmp3lame; auto keeps the source codec when the container allows.', 'audioCodec', { implemented: true }),
-  renderOption('--audio-layout', ['-layout'], 'Audio Rendering', 'LAYOUT', 'The audio channel layout of the output, e.g. mono, stereo.', 'audioLayout', { implemented: true }),
-  renderOption('--audio-bitrate', ['-b:a'], 'Audio Rendering', 'BITRATE', 'Audio bits per second, e.g. 192k.', 'audioBitrate', { implemented: true }),
-  renderOption('--mix-audio-streams', [], 'Audio Rendering', '', 'Mix all audio streams into one track (summed, scaled by 1/N like amix).', 'mixAudioStreams', { implemented: true }),
-  renderOption('--audio-normalize', ['-anorm'], 'Audio Rendering', 'NORM-TYPE', 'Normalise each audio track: ebu[:i=-24,lra=7,tp=-2,gain=0] (EBU R128 loudness, one linear gain capped by the true peak) or peak[:t=-8] (largest sample to t dBFS).', 'audioNormalize', { implemented: true }),
+  renderOption('--audio-codec', ['-c:a', '-acodec'], 'Audio Rendering', 'ENCODER', 'The audio codec or encoder, e.g. aac, opus, libmp3lame; auto keeps the source codec when the container allows.', 'audioCodec'),
+  renderOption('--audio-layout', ['-layout'], 'Audio Rendering', 'LAYOUT', 'The audio channel layout of the output, e.g. mono, stereo.', 'audioLayout'),
+  renderOption('--audio-bitrate', ['-b:a'], 'Audio Rendering', 'BITRATE', 'Audio bits per second, e.g. 192k.', 'audioBitrate'),
+  renderOption('--mix-audio-streams', [], 'Audio Rendering', '', 'Mix all audio streams into one track (summed, scaled by 1/N like amix).', 'mixAudioStreams'),
+  renderOption('--audio-normalize', ['-anorm'], 'Audio Rendering', 'NORM-TYPE', 'Normalise each audio track: ebu[:i=-24,lra=7,tp=-2,gain=0] (EBU R128 loudness, one linear gain capped by the true peak) or peak[:t=-8] (largest sample to t dBFS).', 'audioNormalize'),
 
   // ── Miscellaneous ──
   {

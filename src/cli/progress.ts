@@ -84,6 +84,8 @@ export class Progress {
   private lastDraw = -Infinity;
   private lastDone = 0;
   private active = false;
+  /** Title of the stage begun by start() or report(), until end(). */
+  private stage: string | null = null;
   private timer: ReturnType<typeof setInterval> | null = null;
 
   /**
@@ -103,6 +105,7 @@ export class Progress {
 
   /** Begins a stage of `total` units (frames, packets, …) and draws it at 0. */
   start(title: string, total: number): void {
+    this.stage = title;
     this.title = title;
     this.titleWidth = visibleWidth(title);
     this.total = total;
@@ -135,8 +138,21 @@ export class Progress {
     this.lastDraw = -Infinity;
   }
 
-  /** Ends the stage and blanks the line, so that the next output starts clean. */
+  /**
+   * Reports `done` of `total` for the stage called `title`, beginning it (and ending the one before)
+   * when the title changes: the shape of the core's onProgress callbacks.
+   */
+  report(title: string, done: number, total: number): void {
+    if (title !== this.stage) {
+      this.end();
+      this.start(title, total);
+    }
+    this.tick(done);
+  }
+
+  /** Ends the stage and blanks the line, so that the next output starts clean (no-op without one). */
   end(): void {
+    this.stage = null;
     if (this.timer !== null) {
       clearInterval(this.timer);
       this.timer = null;

@@ -71,6 +71,27 @@ export class FilterPipe {
     if (r < 0) throw new MediaError(`filter graph rejected a frame: ${averrorMessage(r)}`);
   }
 
+  /**
+   * Sends `samples` interleaved float samples of `layout` (an audio pipe whose source takes `flt`)
+   * as one frame stamped `pts`, in 1/sampleRate. FFmpeg copies them; the caller keeps `data`.
+   */
+  pushSamples(data: Float32Array, samples: number, layout: { nbChannels: number; order: number; mask: bigint }, sampleRate: number, pts: number): void {
+    const { lib, c } = av();
+    const frame = lib.Frame.fromAudioBuffer(Buffer.from(data.buffer, data.byteOffset, samples * layout.nbChannels * 4), {
+      nbSamples: samples,
+      format: c.AV_SAMPLE_FMT_FLT,
+      sampleRate,
+      channelLayout: layout as never,
+      pts: BigInt(pts),
+      timeBase: { num: 1, den: sampleRate },
+    });
+    try {
+      this.push(frame);
+    } finally {
+      frame.free();
+    }
+  }
+
   /** Next filtered frame (owned by the pipe until the next pull) or null when it needs input. */
   pull(): AvFrame | null {
     this.out.unref();

@@ -213,22 +213,8 @@ export class AudioSink extends EncoderSink {
   /** Appends `samples` interleaved float samples (data.length = samples × channels). */
   write(data: Float32Array, samples: number): void {
     if (samples <= 0) return;
-    const { lib, c } = av();
-    const buf = Buffer.from(data.buffer, data.byteOffset, samples * this.layout.nbChannels * 4);
-    const frame = lib.Frame.fromAudioBuffer(buf, {
-      nbSamples: samples,
-      format: c.AV_SAMPLE_FMT_FLT,
-      sampleRate: this.spec.sampleRate,
-      channelLayout: this.layout as never,
-      pts: BigInt((this.spec.startSample ?? 0) + this.written),
-      timeBase: { num: 1, den: this.spec.sampleRate },
-    });
+    this.pipe.pushSamples(data, samples, this.layout, this.spec.sampleRate, (this.spec.startSample ?? 0) + this.written);
     this.written += samples;
-    try {
-      this.pipe.push(frame);
-    } finally {
-      frame.free();
-    }
     this.drain();
   }
 

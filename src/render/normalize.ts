@@ -163,22 +163,8 @@ export class LevelMeter implements PcmSink {
     }
     this.peak = peak;
     if (!this.pipe) return;
-    const { lib, c } = av();
-    const buf = Buffer.from(data.buffer, data.byteOffset, n * 4);
-    const frame = lib.Frame.fromAudioBuffer(buf, {
-      nbSamples: samples,
-      format: c.AV_SAMPLE_FMT_FLT,
-      sampleRate: this.sampleRate,
-      channelLayout: this.layout as never,
-      pts: BigInt(this.written),
-      timeBase: { num: 1, den: this.sampleRate },
-    });
+    this.pipe.pushSamples(data, samples, this.layout, this.sampleRate, this.written);
     this.written += samples;
-    try {
-      this.pipe.push(frame);
-    } finally {
-      frame.free();
-    }
     this.drain();
   }
 

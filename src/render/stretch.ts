@@ -82,7 +82,6 @@ export class StretchedClip {
 
   /** Moves filtered output into `pending`, feeding more source when the graph needs it. */
   private refill(): boolean {
-    const { lib, c } = av();
     for (;;) {
       const f = this.pipe.pull();
       if (f) {
@@ -105,19 +104,7 @@ export class StretchedClip {
       this.source.copyRange(this.srcStart + this.srcDone, n, (data, samples, offset) => {
         block.set(data.subarray(0, samples * this.channels), offset * this.channels);
       });
-      const frame = lib.Frame.fromAudioBuffer(Buffer.from(block.buffer), {
-        nbSamples: n,
-        format: c.AV_SAMPLE_FMT_FLT,
-        sampleRate: this.sampleRate,
-        channelLayout: this.layout as never,
-        pts: BigInt(this.srcDone),
-        timeBase: { num: 1, den: this.sampleRate },
-      });
-      try {
-        this.pipe.push(frame);
-      } finally {
-        frame.free();
-      }
+      this.pipe.pushSamples(block, n, this.layout, this.sampleRate, this.srcDone);
       this.srcDone += n;
     }
   }

@@ -58,6 +58,23 @@ describe('Progress machine style', () => {
   });
 });
 
+describe('Progress.report', () => {
+  it('starts a stage on a new title, ends the one before, and ticks within a stage', () => {
+    const { writes, progress, advance } = harness('machine');
+    progress.report('Analyzing audio', 0, 100);
+    advance(1000);
+    progress.report('Analyzing audio', 50, 100);
+    assert.deepEqual(writes, ['Analyzing audio~0.0~100.0~0.0\r', 'Analyzing audio~50.0~100.0~1.0\r']);
+    progress.report('Rendering', 10, 40);
+    // The audio stage's line is blanked, then the new stage drawn at 0 and ticked to 10 (throttled).
+    assert.match(writes[2], /^ +\r$/);
+    assert.equal(writes[3], 'Rendering~0.0~40.0~0.0\r');
+    progress.end();
+    progress.end(); // a second end (or one with no stage) writes nothing more
+    assert.equal(writes.length, 5);
+  });
+});
+
 describe('Progress throttling', () => {
   it('redraws at most once per interval, however often it is ticked', () => {
     const { writes, progress, advance } = harness('machine');

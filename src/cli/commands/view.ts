@@ -75,7 +75,6 @@ export async function run(argv: string[], ctx: CommandContext): Promise<number> 
   if (o.stats) throw new UserError('tacet view shows the statistics in the page; --stats is not used here');
 
   const progress = new Progress(o.quiet ? 'none' : resolveProgressStyle(o.progress, Boolean(ctx.stderr.isTTY)), ctx.stderr);
-  let stage = '';
   const { createViewApp } = await import('../../view/app.js');
   const { startViewServer } = await import('../../view/server.js');
   const { defaultAssetsDir, loadAssets } = await import('../../view/assets.js');
@@ -95,17 +94,10 @@ export async function run(argv: string[], ctx: CommandContext): Promise<number> 
       onWarning: (m) => {
         if (!o.quiet) ctx.stderr.write(`tacet: warning: ${m}\n`);
       },
-      onProgress: (title, done, total) => {
-        if (title !== stage) {
-          if (stage) progress.end();
-          stage = title;
-          progress.start(title, total);
-        }
-        progress.tick(done);
-      },
+      onProgress: (title, done, total) => progress.report(title, done, total),
     });
   } finally {
-    if (stage) progress.end();
+    progress.end();
   }
   try {
     if (ctx.signal.aborted) return 130;
