@@ -81,13 +81,13 @@ async function planRanges(path: string, stream: number, split: number, ranges: n
   const threads = (await import('./pool.js')).poolSize();
   if (ranges === undefined && threads < MIN_VIDEO_THREADS) return `single-threaded: ${threads} threads (frame-threaded decoding uses them)`;
   const dec = await StreamDecoder.open(path, 'video', stream, { threads: 1 });
-  const { lib, c } = av();
+  const { lib } = av();
   const pkt = new lib.Packet();
   pkt.alloc();
   try {
     const st = dec.stream;
     const stb = st.timeBase;
-    const seconds = st.duration > 0n ? (Number(st.duration) * stb.num) / stb.den : Number(dec.fmt.duration) / 1e6;
+    const seconds = st.duration > 0n ? (Number(st.duration) * stb.num) / stb.den : dec.durationUs / 1e6;
     if (!(seconds > split)) return 'single-threaded';
     const count = ranges ?? threads;
     if (count < 2) return 'single-threaded';
@@ -95,10 +95,10 @@ async function planRanges(path: string, stream: number, split: number, ranges: n
     const ticks = (seconds * stb.den) / stb.num;
     /** The first packet of the stream after a backward seek to `ts`: [pts, dts] of a keyframe, or null. */
     const keyAt = (ts: number): [number, number] | null => {
-      if (dec.fmt.seekFrameSync(st.index, BigInt(Math.floor(ts)), c.AVSEEK_FLAG_BACKWARD) < 0) return null;
+      if (dec.seekPackets(BigInt(Math.floor(ts))) < 0) return null;
       for (;;) {
         pkt.unref();
-        if (dec.fmt.readFrameSync(pkt) < 0) return null;
+        if (dec.readPacket(pkt) < 0) return null;
         if (pkt.streamIndex !== st.index) continue;
         if (!pkt.isKeyframe || pkt.pts === NOPTS) return null;
         // Matroska gives keyframes no dts.

@@ -49,7 +49,7 @@ export async function analyzeVideo(
   let pipe: FilterPipe | null = null;
   try {
     const st = dec.stream;
-    const total = st.duration > 0n ? (Number(st.duration) * st.timeBase.num) / st.timeBase.den : Number(dec.fmt.duration) / 1e6;
+    const total = st.duration > 0n ? (Number(st.duration) * st.timeBase.num) / st.timeBase.den : dec.durationUs / 1e6;
     const rate = tb.num / tb.den;
     const levels = new LevelBuffer(Math.ceil(Math.max(total, 1) * rate) + 2);
     let prev = -1;

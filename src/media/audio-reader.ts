@@ -86,8 +86,8 @@ export class AudioReader<T extends Int16Array | Float32Array = Int16Array | Floa
     const st = this.dec.stream;
     const tb = st.timeBase;
     if (st.duration > 0n && tb.den) return (Number(st.duration) * tb.num) / tb.den;
-    const fmtDur = this.dec.fmt.duration;
-    return fmtDur > 0n ? Number(fmtDur) / 1e6 : 0;
+    const fmtDur = this.dec.durationUs;
+    return fmtDur > 0 ? fmtDur / 1e6 : 0;
   }
 
   private makePipe(frame: { sampleRate: number; format: number; channelLayout: { nbChannels: number; mask: bigint } }): FilterPipe {

@@ -1,10 +1,10 @@
 import { MediaError, UserError } from '../errors.js';
 import { av, averrorMessage, check } from './av.js';
-import { openFormat } from './probe.js';
+import type { MediaInput } from './mp4-input.js';
+import { openInput } from './probe.js';
 
 type Lib = ReturnType<typeof av>['lib'];
 export type AvFrame = InstanceType<Lib['Frame']>;
-type FormatContext = InstanceType<Lib['FormatContext']>;
 type CodecContext = InstanceType<Lib['CodecContext']>;
 type Packet = InstanceType<Lib['Packet']>;
 type Stream = InstanceType<Lib['Stream']>;
@@ -49,7 +49,8 @@ export class StreamDecoder {
 
   private constructor(
     readonly path: string,
-    readonly fmt: FormatContext,
+    /** The demuxer (FFmpeg's, or a lazily read MP4's). */
+    readonly input: MediaInput,
     readonly stream: Stream,
     /** Replaced when a seek asks for a fresh decoder. */
     public ctx: CodecContext,
@@ -64,7 +65,8 @@ export class StreamDecoder {
 
   /** Opens `path` and a decoder for its `nth` stream of `kind` (0-based among that kind). */
   static async open(path: string, kind: 'audio' | 'video', nth: number, opts: { threads?: number; inputFormat?: string } = {}): Promise<StreamDecoder> {
-    const fmt = await openFormat(path, opts.inputFormat);
+    const input = await openInput(path, opts.inputFormat);
+    const fmt = input.fmt;
     const { c } = av();
     const type = kind === 'audio' ? c.AVMEDIA_TYPE_AUDIO : c.AVMEDIA_TYPE_VIDEO;
     const candidates = fmt.streams.filter(
@@ -72,7 +74,7 @@ export class StreamDecoder {
     );
     const stream = candidates[nth];
     if (!stream) {
-      fmt.closeInputSync();
+      input.close();
       if (candidates.length === 0) throw new UserError(`${path} has no ${kind} stream`);
       throw new UserError(`${kind} stream ${nth} does not exist in ${path} (it has ${candidates.length})`);
     }
@@ -80,10 +82,25 @@ export class StreamDecoder {
     try {
       ctx = openCodec(path, kind, stream, opts.threads ?? 0);
     } catch (e) {
-      fmt.closeInputSync();
+      input.close();
       throw e;
     }
-    return new StreamDecoder(path, fmt, stream, ctx, opts.threads ?? 0);
+    return new StreamDecoder(path, input, stream, ctx, opts.threads ?? 0);
+  }
+
+  /** Container duration in microseconds (FFmpeg's, for the whole file; may be negative when unknown). */
+  get durationUs(): number {
+    return this.input.durationUs;
+  }
+
+  /** Reads the next raw packet of the file (of any stream until the decoder's stream is the only one left). */
+  readPacket(pkt: Packet): number {
+    return this.input.read(pkt, this.stream.index);
+  }
+
+  /** Seeks the demuxer alone to a keyframe of this stream at or before `ts` (stream time base); the decoder is untouched. */
+  seekPackets(ts: bigint): number {
+    return this.input.seek(this.stream.index, ts);
   }
 
   /** Stream time base as a plain object. */
@@ -120,7 +137,7 @@ export class StreamDecoder {
     const index = this.stream.index;
     while (!this.eof) {
       pkt.unref();
-      const r = this.fmt.readFrameSync(pkt);
+      const r = this.input.read(pkt, index);
       if (r < 0) {
         if (r !== c.AVERROR_EOF) this.skipped++; // read errors at the end of a truncated file
         this.eof = true;
@@ -159,7 +176,7 @@ export class StreamDecoder {
     const { c } = av();
     const tb = this.stream.timeBase;
     const ts = BigInt(Math.floor((Math.max(0, seconds) * tb.den) / tb.num));
-    const r = this.fmt.seekFrameSync(this.stream.index, ts, c.AVSEEK_FLAG_BACKWARD);
+    const r = this.input.seek(this.stream.index, ts);
     if (r < 0) throw new MediaError(`seek failed in ${this.path}: ${averrorMessage(r)}`);
     if (opts.exact) {
       const fresh = openCodec(this.path, this.stream.codecpar.codecType === c.AVMEDIA_TYPE_VIDEO ? 'video' : 'audio', this.stream, this.threads);
@@ -188,6 +205,6 @@ export class StreamDecoder {
     this.pkt.free();
     this.frame.free();
     this.ctx.freeContext();
-    this.fmt.closeInputSync();
+    this.input.close();
   }
 }

@@ -2,6 +2,7 @@ import { MediaError, UserError } from '../errors.js';
 import { rational, type Rational } from '../timeline/rational.js';
 import { av, averrorMessage, loadAv } from './av.js';
 import type { AudioStreamInfo, MediaInfo, SubtitleStreamInfo, VideoStreamInfo } from './types.js';
+import { ffmpegInput, LazyInput, LazyMp4, type MediaInput } from './mp4-input.js';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 
 type FormatContext = InstanceType<ReturnType<typeof av>['lib']['FormatContext']>;
@@ -103,6 +104,26 @@ export async function openFormat(path: string, inputFormat?: string): Promise<Fo
   return fmt;
 }
 
+/**
+ * Opens a media file for reading packets. Long MP4/MOV/M4A files are read without FFmpeg's
+ * in-memory sample index (see mp4-input.ts); everything else through FFmpeg's demuxer.
+ */
+export async function openInput(path: string, inputFormat?: string): Promise<MediaInput> {
+  await loadAv();
+  if (!inputFormat) {
+    const lazy = LazyMp4.open(path);
+    if (lazy) {
+      try {
+        return new LazyInput(lazy);
+      } catch (e) {
+        lazy.close();
+        throw e;
+      }
+    }
+  }
+  return ffmpegInput(await openFormat(path, inputFormat));
+}
+
 function language(stream: { metadata: { get(k: string): string | null } | null }): string | null {
   const lang = stream.metadata?.get('language') ?? null;
   return lang;
@@ -111,16 +132,16 @@ function language(stream: { metadata: { get(k: string): string | null } | null }
 /** Reads container and stream facts (no decoding). */
 export async function probe(path: string): Promise<MediaInfo> {
   assertInputFile(path);
-  const fmt = await openFormat(path);
+  const input = await openInput(path);
   try {
-    return describe(path, fmt);
+    return describe(path, input.fmt, input);
   } finally {
-    fmt.closeInputSync();
+    input.close();
   }
 }
 
-/** MediaInfo for an already opened container. */
-export function describe(path: string, fmt: FormatContext): MediaInfo {
+/** MediaInfo for an already opened container (`container`: its whole-file duration and bit rate, when FFmpeg's context has a cut-down view). */
+export function describe(path: string, fmt: FormatContext, container?: { durationUs: number; bitRate: number }): MediaInfo {
   const { lib, c } = av();
   const video: VideoStreamInfo[] = [];
   const audio: AudioStreamInfo[] = [];
@@ -170,8 +191,8 @@ export function describe(path: string, fmt: FormatContext): MediaInfo {
   return {
     path,
     format: iformat?.name ?? 'unknown',
-    duration: fmt.duration > 0n ? Number(fmt.duration) / AV_TIME_BASE : 0,
-    bitrate: Number(fmt.bitRate),
+    duration: container ? Math.max(0, container.durationUs) / AV_TIME_BASE : fmt.duration > 0n ? Number(fmt.duration) / AV_TIME_BASE : 0,
+    bitrate: container ? container.bitRate : Number(fmt.bitRate),
     video,
     audio,
     subtitle,
@@ -219,10 +240,11 @@ function fourcc(tag: number): string {
 /** Everything probe reads, plus colour fields, data streams and the description (no decoding). */
 export async function inspect(path: string): Promise<MediaDetails> {
   assertInputFile(path);
-  const fmt = await openFormat(path);
+  const input = await openInput(path);
+  const fmt = input.fmt;
   try {
     const { lib, c } = av();
-    const info = describe(path, fmt);
+    const info = describe(path, fmt, input);
     const colour: VideoColour[] = [];
     const data: DataStreamInfo[] = [];
     for (const st of fmt.streams) {
@@ -245,6 +267,6 @@ export async function inspect(path: string): Promise<MediaDetails> {
     }
     return { info, colour, data, description: fmt.metadata?.get('description') ?? null };
   } finally {
-    fmt.closeInputSync();
+    input.close();
   }
 }

@@ -1,5 +1,5 @@
 import { yieldToLoop } from './av.js';
-import { openFormat } from './probe.js';
+import { openInput } from './probe.js';
 import type { MediaInfo } from './types.js';
 import { av } from './av.js';
 
@@ -10,7 +10,7 @@ import { av } from './av.js';
 export async function scanMediaSeconds(info: MediaInfo): Promise<number> {
   const audio = info.audio[0];
   if (!audio) return info.video[0]?.duration ?? info.duration;
-  const fmt = await openFormat(info.path);
+  const input = await openInput(info.path);
   const { lib } = av();
   const pkt = new lib.Packet();
   pkt.alloc();
@@ -18,7 +18,7 @@ export async function scanMediaSeconds(info: MediaInfo): Promise<number> {
     const tb = audio.timeBase;
     let end = 0n;
     let n = 0;
-    while (fmt.readFrameSync(pkt) >= 0) {
+    while (input.read(pkt, audio.index) >= 0) {
       if (pkt.streamIndex === audio.index && pkt.pts !== -0x8000000000000000n) {
         const e = pkt.pts + pkt.duration;
         if (e > end) end = e;
@@ -29,6 +29,6 @@ export async function scanMediaSeconds(info: MediaInfo): Promise<number> {
     return (Number(end) * tb.num) / tb.den;
   } finally {
     pkt.free();
-    fmt.closeInputSync();
+    input.close();
   }
 }

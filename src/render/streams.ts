@@ -9,7 +9,7 @@ import { basename, dirname, extname, join } from 'node:path';
 import { CancelledError } from '../errors.js';
 import { av, yieldToLoop } from '../media/av.js';
 import type { OutputFile } from '../media/output.js';
-import { openFormat } from '../media/probe.js';
+import { openFormat, openInput } from '../media/probe.js';
 import type { MediaInfo } from '../media/types.js';
 import type { Clip, Timeline } from '../timeline/model.js';
 import type { Rational } from '../timeline/rational.js';
@@ -582,18 +582,18 @@ class SubtitleReader {
  */
 async function readAttachedPicture(path: string, index: number): Promise<Packet | null> {
   const { lib } = av();
-  const fmt = await openFormat(path);
+  const input = await openInput(path);
   const pkt = new lib.Packet();
   pkt.alloc();
   try {
-    for (let n = 0; n < 1000 && fmt.readFrameSync(pkt) >= 0; n++) {
+    for (let n = 0; n < 1000 && input.read(pkt, index) >= 0; n++) {
       if (pkt.streamIndex === index) return pkt.clone();
       pkt.unref();
     }
     return null;
   } finally {
     pkt.free();
-    fmt.closeInputSync();
+    input.close();
   }
 }
 
@@ -658,8 +658,9 @@ export class ExtraStreams {
     const { c } = av();
     const muxer = this.out.formatName;
     const ext = this.opts.ext;
-    const fmt = await openFormat(firstPath);
-    let keepOpen = false;
+    // Stream facts only: a long MP4 is not indexed for them (openInput); readers open their own.
+    const input = await openInput(firstPath);
+    const fmt = input.fmt;
     try {
       const subs: Array<{ out: SubtitleOutput | null; codec: string }> = [];
       let nSub = 0;
@@ -723,7 +724,7 @@ export class ExtraStreams {
       }
       for (const [path, clips] of bySource) {
         if (!sources.has(path)) continue;
-        const srcFmt = path === firstPath ? fmt : await openFormat(path);
+        const srcFmt = await openFormat(path);
         const routes = new Map<number, Route>();
         let k = 0;
         // Another source's subtitle streams feed the output streams made from the first source's.
@@ -741,14 +742,13 @@ export class ExtraStreams {
           routes.set(st.index, { out: target, codec, bitmap });
         }
         if (routes.size === 0) {
-          if (srcFmt !== fmt) srcFmt.closeInputSync();
+          srcFmt.closeInputSync();
           continue;
         }
-        if (srcFmt === fmt) keepOpen = true;
         this.readers.push(new SubtitleReader(srcFmt, routes, new SpanMap(clipSpans(clips, tl.tb)), clips, tl.tb));
       }
     } finally {
-      if (!keepOpen) fmt.closeInputSync();
+      input.close();
     }
   }
 
