@@ -169,6 +169,39 @@ type LazyTrack = {
   bitRate: number;
 };
 
+/**
+ * What opening a file lazily needs, worked out once per file and thread (the analysis opens each
+ * segment afresh): its tables, FFmpeg's view, and the check that the two agree. Null when the file
+ * is to be opened by FFmpeg alone.
+ */
+function studyFile(fd: number, size: number): StudiedFile | null {
+  const layout = readMp4Layout(fd, size);
+  if (!layout || layout.tracks.length === 0) return null;
+  if (layout.tracks.some((t) => trackBlocker(t, layout.movieTimescale) !== null)) return null;
+  const heads = layout.tracks.map((t) => {
+    const walker = new SampleWalker(fd, t);
+    return Math.min(t.sampleCount, HEAD_SAMPLES + walker.sampleAtDts(mainEdit(t)?.mediaTime ?? 0));
+  });
+  if (heads.every((k, i) => k >= layout.tracks[i].sampleCount)) return null;
+  const tables = new Map<number, Map<string, Buffer>>();
+  layout.tracks.forEach((t, i) => tables.set(t.stbl.start, truncatedTables(fd, t, heads[i])));
+  const moov = rebuild(fd, layout.moov, tables);
+  const room = layout.moov.end - layout.moov.start;
+  if (moov.length + 8 > room) return null;
+  const free = Buffer.alloc(8);
+  free.writeUInt32BE(room - moov.length, 0);
+  free.write('free', 4, 'latin1');
+  const view = Buffer.concat([moov, free]);
+  const verified = verify(fd, layout, view, heads);
+  if (!verified) return null;
+  return { layout, view, tracks: verified.tracks, durationUs: verified.durationUs };
+}
+
+type StudiedFile = { layout: Mp4Layout; view: Buffer; tracks: Array<LazyTrack | undefined>; durationUs: number };
+
+/** Files studied in this thread, by path, with the size/mtime/inode they had. */
+const known = new Map<string, { key: string; parts: StudiedFile | null }>();
+
 /** An MP4 whose moov FFmpeg sees cut down, plus the full tables. */
 export class LazyMp4 {
   private constructor(
@@ -196,39 +229,25 @@ export class LazyMp4 {
     }
     let ok = false;
     try {
-      return LazyMp4.tryOpen(path, fd, (v) => (ok = v));
+      const st = fstatSync(fd);
+      const key = `${st.size}:${st.mtimeMs}:${st.ino}`;
+      let found = known.get(path);
+      if (found?.key !== key) {
+        found = { key, parts: studyFile(fd, st.size) };
+        known.delete(path);
+        known.set(path, found);
+        // A handful of files at most: an edit opens each input a few times, a batch one after another.
+        for (const old of known.keys()) if (known.size > 4) known.delete(old);
+      }
+      if (!found.parts) return null;
+      const { layout, view, tracks, durationUs } = found.parts;
+      ok = true;
+      return new LazyMp4(path, fd, layout, view, tracks, durationUs);
     } catch {
       // Anything odd in the boxes: FFmpeg opens the file the ordinary way and says what is wrong.
       return null;
     } finally {
       if (!ok) closeSync(fd);
-    }
-  }
-
-  private static tryOpen(path: string, fd: number, opened: (ok: boolean) => void): LazyMp4 | null {
-    {
-      const size = fstatSync(fd).size;
-      const layout = readMp4Layout(fd, size);
-      if (!layout || layout.tracks.length === 0) return null;
-      if (layout.tracks.some((t) => trackBlocker(t, layout.movieTimescale) !== null)) return null;
-      const heads = layout.tracks.map((t) => {
-        const walker = new SampleWalker(fd, t);
-        return Math.min(t.sampleCount, HEAD_SAMPLES + walker.sampleAtDts(mainEdit(t)?.mediaTime ?? 0));
-      });
-      if (heads.every((k, i) => k >= layout.tracks[i].sampleCount)) return null;
-      const tables = new Map<number, Map<string, Buffer>>();
-      layout.tracks.forEach((t, i) => tables.set(t.stbl.start, truncatedTables(fd, t, heads[i])));
-      const moov = rebuild(fd, layout.moov, tables);
-      const room = layout.moov.end - layout.moov.start;
-      if (moov.length + 8 > room) return null;
-      const free = Buffer.alloc(8);
-      free.writeUInt32BE(room - moov.length, 0);
-      free.write('free', 4, 'latin1');
-      const view = Buffer.concat([moov, free]);
-      const verified = verify(fd, layout, view, heads);
-      if (!verified) return null;
-      opened(true);
-      return new LazyMp4(path, fd, layout, view, verified.tracks, verified.durationUs);
     }
   }
 
@@ -300,10 +319,11 @@ function openView(fd: number, layout: Mp4Layout, view: Buffer): { fmt: FormatCon
   const fmt = new lib.FormatContext();
   fmt.allocContext();
   const io = new lib.IOContext();
-  io.allocContextWithCallbacks(64 * 1024, 0, read, null, seek as never);
+  io.allocContextWithCallbacks(4 * 1024, 0, read, null, seek as never);
   fmt.pb = io;
   fmt.setFlags(c.AVFMT_FLAG_CUSTOM_IO);
-  const r = fmt.openInputSync('', null, null);
+  // Named, not probed: probing would grow the I/O buffer, which node-av does not free with the context.
+  const r = fmt.openInputSync('', lib.InputFormat.findInputFormat('mov'), null);
   if (r < 0) {
     fmt.pb = null;
     throw new MediaError(`could not open MP4 view: ${averrorMessage(r)}`);
@@ -462,7 +482,7 @@ function fullBitRate(fd: number, t: TrackTables, viewRate: bigint, head: number)
 
 /** A window of file bytes, refilled as packets are read in file order. */
 class DataWindow {
-  private buf = Buffer.alloc(1 << 20);
+  private buf = Buffer.alloc(128 * 1024);
   private start = 0;
   private len = 0;
   constructor(private readonly fd: number) {}
