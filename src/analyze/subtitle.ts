@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import { MediaError, UserError } from '../errors.js';
 import { av, yieldToLoop } from '../media/av.js';
-import { openFormat } from '../media/probe.js';
+import { openInput } from '../media/probe.js';
 
 /** One subtitle cue: times in seconds, text as shown. */
 export interface Cue {
@@ -123,14 +123,14 @@ const TEXT_CODECS = new Set(['subrip', 'srt', 'webvtt', 'mov_text', 'ass', 'ssa'
  * file's own streams selects a sidecar file `<input>.srt/.vtt/.ass` beside it.
  */
 export async function readCues(path: string, stream: number): Promise<Cue[]> {
-  const fmt = await openFormat(path);
+  const input = await openInput(path);
   const { lib, c } = av();
+  const subs = input.fmt.streams.filter((s) => s.codecpar.codecType === c.AVMEDIA_TYPE_SUBTITLE);
+  if (stream >= subs.length) {
+    input.close();
+    return readSidecar(path, stream - subs.length, subs.length);
+  }
   try {
-    const subs = fmt.streams.filter((s) => s.codecpar.codecType === c.AVMEDIA_TYPE_SUBTITLE);
-    if (stream >= subs.length) {
-      fmt.closeInputSync();
-      return readSidecar(path, stream - subs.length, subs.length);
-    }
     const st = subs[stream];
     const codec = lib.avGetCodecName(st.codecpar.codecId) ?? 'unknown';
     if (!TEXT_CODECS.has(codec)) throw new UserError(`subtitle stream ${stream} of ${path} is ${codec} (pictures, not text): it cannot be searched`);
@@ -140,7 +140,7 @@ export async function readCues(path: string, stream: number): Promise<Cue[]> {
     const cues: Cue[] = [];
     try {
       let n = 0;
-      while (fmt.readFrameSync(pkt) >= 0) {
+      while (input.read(pkt, st.index) >= 0) {
         if (pkt.streamIndex === st.index && pkt.data && pkt.pts !== -0x8000000000000000n) {
           const start = (Number(pkt.pts) * tb.num) / tb.den;
           const end = start + (Number(pkt.duration) * tb.num) / tb.den;
@@ -155,11 +155,7 @@ export async function readCues(path: string, stream: number): Promise<Cue[]> {
     }
     return cues;
   } finally {
-    try {
-      fmt.closeInputSync();
-    } catch {
-      // already closed for a sidecar
-    }
+    input.close();
   }
 }
 

@@ -6,11 +6,13 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, openSync, readFileSync, writeFileSync, closeSync, fstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { readCues } from '../../src/analyze/subtitle.js';
 import { av, loadAv } from '../../src/media/av.js';
 import { generateMedia } from '../../src/media/generate.js';
 import { readMp4Layout } from '../../src/media/mp4-tables.js';
 import { LazyInput, type MediaInput } from '../../src/media/mp4-input.js';
 import { describe, openFormat, openInput, probe } from '../../src/media/probe.js';
+import { encodePayload, MOV_TEXT_EXTRADATA, payloadTokens } from '../../src/render/streams.js';
 import { rational } from '../../src/timeline/rational.js';
 import { hasSharedMedia, SHARED_MEDIA, tempDir } from '../helpers/media.js';
 import { pngCover, withExtras } from '../helpers/streams.js';
@@ -152,6 +154,22 @@ test('generated .m4a with cover art: the picture stream is kept and the audio re
   const info = await probe(path);
   assert.equal(info.audio.length, 1);
   await assertSameAsFfmpeg(path);
+});
+
+test('generated .mp4 with a mov_text track: subtitle packets and cues as FFmpeg reads them', async () => {
+  await loadAv();
+  const { c } = av();
+  const plain = join(tmp.dir, 'talk.mkv');
+  const path = join(tmp.dir, 'talk-subs.mp4');
+  await generateMedia(plain, { duration: 12, audio: { sampleRate: 48000, layout: 'stereo' } });
+  const cue = (text: string) => encodePayload('mov_text', payloadTokens('subrip', Buffer.from(text)))!;
+  const packets = Array.from({ length: 40 }, (_, i) => ({ start: i * 0.3, end: i * 0.3 + 0.2, data: cue(`line ${i}`) }));
+  await withExtras(plain, path, { subtitles: [{ codecId: c.AV_CODEC_ID_MOV_TEXT, extradata: MOV_TEXT_EXTRADATA, packets }] });
+  await assertSameAsFfmpeg(path);
+  const cues = await readCues(path, 0);
+  assert.equal(cues.length, 40);
+  assert.equal(cues[39].text, 'line 39');
+  assert.ok(Math.abs(cues[39].start - 11.7) < 0.002);
 });
 
 test('short files and broken tables are opened by FFmpeg as before', async () => {
