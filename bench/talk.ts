@@ -3,7 +3,10 @@
 //
 //   video  1280x720, 30 fps, H.264 (x264 `veryfast`: CABAC, B-frames, as ordinary recordings have),
 //          yuv420p, 2-second closed GOPs: keyint 60, min-keyint 60, no scene-cut keyframes, so a
-//          keyframe lands exactly every 60 frames (0 s, 2 s, 4 s, …). The picture is FFmpeg's
+//          keyframe lands exactly every 60 frames (0 s, 2 s, 4 s, …). The HEVC variant (`codec`
+//          hevc, for `npm run bench:lossless -- --codec hevc`) is x265 `veryfast` with the same
+//          keyframes but x265's default open GOPs: an IDR, then a CRA every 2 s whose leading
+//          (RASL) pictures refer to the GOP before. The picture is FFmpeg's
 //          `testsrc2` (a moving pattern and a running clock): every frame differs, so decoding and
 //          re-encoding cost what they cost on real footage, not what a static slide costs.
 //   audio  AAC (FFmpeg's encoder, its default bit rate), stereo, 48 kHz. "Speech" runs of 20 s
@@ -33,24 +36,27 @@ export const TALK_PAUSE_SECONDS = 2;
 export const TALK_FPS = 30;
 export const TALK_GOP = 60;
 
+/** The talk's video codec. */
+export type TalkCodec = 'h264' | 'hevc';
+
 /** The talk's file name for a length in minutes (the cache key). */
-export function talkName(minutes: number): string {
-  return `talk-${minutes}min-720p30-gop${TALK_GOP}-aac.mp4`;
+export function talkName(minutes: number, codec: TalkCodec = 'h264'): string {
+  return `talk-${minutes}min-720p30-gop${TALK_GOP}${codec === 'h264' ? '' : `-${codec}`}-aac.mp4`;
 }
 
 /** Generates the talk of `minutes` minutes into `dir` once; returns its path. */
-export async function ensureTalk(dir: string, minutes = 10): Promise<string> {
+export async function ensureTalk(dir: string, minutes = 10, codec: TalkCodec = 'h264'): Promise<string> {
   mkdirSync(dir, { recursive: true });
-  const path = join(dir, talkName(minutes));
+  const path = join(dir, talkName(minutes, codec));
   if (existsSync(path)) return path;
-  process.stderr.write(`generating ${path} (${minutes} min talk, 720p30 H.264 + AAC; once)...\n`);
+  process.stderr.write(`generating ${path} (${minutes} min talk, 720p30 ${codec === 'h264' ? 'H.264' : 'HEVC'} + AAC; once)...\n`);
   const t0 = performance.now();
-  await writeTalk(path, minutes * 60);
+  await writeTalk(path, minutes * 60, codec);
   process.stderr.write(`generated in ${((performance.now() - t0) / 1000).toFixed(0)} s\n`);
   return path;
 }
 
-async function writeTalk(path: string, seconds: number): Promise<void> {
+async function writeTalk(path: string, seconds: number, codec: TalkCodec): Promise<void> {
   await loadAv();
   const period = TALK_SPEECH_SECONDS + TALK_PAUSE_SECONDS;
   const temp = tempOutputPath(path);
@@ -59,14 +65,18 @@ async function writeTalk(path: string, seconds: number): Promise<void> {
   let audio: AudioReader<Float32Array> | null = null;
   let ok = false;
   try {
+    const keyframes = `keyint=${TALK_GOP}:min-keyint=${TALK_GOP}:scenecut=0`;
     const vSink = out.addVideo({
-      encoder: 'libx264',
+      encoder: codec === 'h264' ? 'libx264' : 'libx265',
       width: 1280,
       height: 720,
       frameRate: { num: TALK_FPS, den: 1 },
       sar: { num: 1, den: 1 },
       pixelFormat: 'yuv420p',
-      options: { preset: 'veryfast', 'x264-params': `keyint=${TALK_GOP}:min-keyint=${TALK_GOP}:scenecut=0:open-gop=0` },
+      options:
+        codec === 'h264'
+          ? { preset: 'veryfast', 'x264-params': `${keyframes}:open-gop=0` }
+          : { preset: 'veryfast', 'x265-params': keyframes },
     });
     const aSink = out.addAudio({ encoder: 'aac', sampleRate: 48000, layout: 'stereo' });
     out.begin();

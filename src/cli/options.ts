@@ -511,7 +511,7 @@ export const OPTIONS: readonly OptionDef[] = [
   renderOption('--pix-fmt', ['-pix_fmt'], 'Video Rendering', 'FMT', 'The output pixel format, e.g. yuv420p.', 'pixFmt'),
   renderOption('--scale', [], 'Video Rendering', 'NUM', "Scale the output video's resolution by NUM.", 'scale'),
   renderOption('--no-seek', [], 'Video Rendering', '', 'Decode straight through instead of seeking (for debugging desync).', 'noSeek'),
-  renderOption('--no-partial-lossless', [], 'Video Rendering', '', 'Re-encode every frame instead of copying untouched GOPs (partial lossless is on by default for H.264 into MP4, MOV and MKV).', 'partialLossless', { flagValue: false }),
+  renderOption('--no-partial-lossless', [], 'Video Rendering', '', 'Re-encode every frame instead of copying untouched GOPs (partial lossless is on by default for H.264 and HEVC into MP4, MOV and MKV).', 'partialLossless', { flagValue: false }),
 
   // ── Audio Rendering ──
   renderOption('--audio-codec', ['-c:a', '-acodec'], 'Audio Rendering', 'ENCODER', 'The audio codec or encoder, e.g. aac, opus, libmp3lame; auto keeps the source codec when the container allows.', 'audioCodec'),

@@ -1,8 +1,9 @@
 /**
- * An H.264 encoder for one re-encoded stretch of a partially copied stream: libx264 with its
- * parameter sets in the global header (never in-band) under an id the source does not use, and
- * the source's profile, level, pixel format and colour description, so that one avcC can describe
- * both the copied pictures and these.
+ * The encoder for one re-encoded stretch of a partially copied stream: libx264 or libx265 with its
+ * parameter sets in the global header (never in-band), and the source's profile, level, pixel
+ * format and colour description, so that one avcC or hvcC can describe both the copied pictures
+ * and these. (libx264 is told a parameter-set id the source does not use; libx265's ids are
+ * renumbered afterwards, see lossless-hevc.ts.)
  */
 import { MediaError } from '../errors.js';
 import type { Rational } from '../timeline/rational.js';
@@ -15,6 +16,8 @@ type CodecContext = InstanceType<Lib['CodecContext']>;
 
 /** How the segments must be encoded to fit the copied stream. */
 export interface SegmentEncoderSpec {
+  /** libx264 or libx265. */
+  encoder: string;
   width: number;
   height: number;
   /** AVPixelFormat of the source. */
@@ -23,12 +26,10 @@ export interface SegmentEncoderSpec {
   sar: Rational;
   /** AVColorRange, AVColorPrimaries, AVColorTransferCharacteristic, AVColorSpace, AVChromaLocation of the source. */
   color: { range: number; primaries: number; trc: number; space: number; chromaLocation: number };
-  /** libx264 profile name (baseline, main, high, …). */
-  profile: string;
-  /** level_idc of the source (e.g. 31 for 3.1). */
-  level: number;
-  /** seq/pic_parameter_set_id for the encoder's SPS and PPS. */
-  paramSetId: number;
+  /** H.264 level_idc of the source (e.g. 31 for 3.1), when the encoder takes it from the codec context. */
+  level?: number;
+  /** Encoder options (private ones included): profile, x264-params, x265-params, … */
+  options: Record<string, string>;
 }
 
 /** H.264 profile number (FFmpeg's AV_PROFILE_H264_*) → libx264 profile name, for the profiles libx264 can write. */
@@ -37,22 +38,26 @@ export function x264ProfileName(profile: number): string | null {
   return names[profile] ?? null;
 }
 
-/** One libx264 instance: every segment gets a fresh one, so it starts with an IDR and ends flushed. */
+/** One encoder instance: every segment gets a fresh one, so it starts with an IDR and ends flushed. */
 export class SegmentEncoder {
   private readonly pkt: AvPacket;
-  private constructor(private readonly ctx: CodecContext) {
+  private constructor(
+    private readonly ctx: CodecContext,
+    private readonly name: string,
+  ) {
     const { lib } = av();
     this.pkt = new lib.Packet();
     this.pkt.alloc();
   }
 
-  /** Opens libx264 for `spec`; throws MediaError when it cannot (unsupported pixel format or profile). */
+  /** Opens the encoder for `spec`; throws MediaError when it cannot (unsupported pixel format or profile). */
   static open(spec: SegmentEncoderSpec): SegmentEncoder {
     const { lib, c } = av();
-    const codec = lib.Codec.findEncoderByName('libx264' as never);
-    if (!codec) throw new MediaError('encoder libx264 is not available');
+    const name = spec.encoder;
+    const codec = lib.Codec.findEncoderByName(name as never);
+    if (!codec) throw new MediaError(`encoder ${name} is not available`);
     const supported = codec.pixelFormats;
-    if (supported && !supported.includes(spec.pixelFormat as never)) throw new MediaError('libx264 cannot write the source pixel format');
+    if (supported && !supported.includes(spec.pixelFormat as never)) throw new MediaError(`${name} cannot write the source pixel format`);
     const ctx = new lib.CodecContext();
     ctx.allocContext3(codec);
     try {
@@ -68,26 +73,26 @@ export class SegmentEncoder {
       ctx.colorTrc = spec.color.trc as never;
       ctx.colorSpace = spec.color.space as never;
       ctx.chromaLocation = spec.color.chromaLocation as never;
-      ctx.level = spec.level;
+      if (spec.level !== undefined) ctx.level = spec.level;
       ctx.threadCount = 0;
       // Options are set one by one, never as a Dictionary (see setOptions in output.ts).
-      for (const [name, value] of Object.entries({ profile: spec.profile, 'x264-params': `sps-id=${spec.paramSetId}` })) {
-        const r = ctx.setOption(name, value);
-        if (r < 0) throw new MediaError(`libx264: invalid option ${name}=${value}: ${averrorMessage(r)}`);
+      for (const [option, value] of Object.entries(spec.options)) {
+        const r = ctx.setOption(option, value);
+        if (r < 0) throw new MediaError(`${name}: invalid option ${option}=${value}: ${averrorMessage(r)}`);
       }
       const r = ctx.open2Sync(codec, null);
-      if (r < 0) throw new MediaError(`could not open libx264: ${averrorMessage(r)}`);
+      if (r < 0) throw new MediaError(`could not open ${name}: ${averrorMessage(r)}`);
     } catch (e) {
       ctx.freeContext();
       throw e;
     }
-    return new SegmentEncoder(ctx);
+    return new SegmentEncoder(ctx, name);
   }
 
-  /** The encoder's SPS and PPS, Annex B. */
+  /** The encoder's parameter sets (and whatever else its global header holds), Annex B. */
   get extradata(): Buffer {
     const x = this.ctx.extraData;
-    if (!x || x.length === 0) throw new MediaError('libx264 gave no global header');
+    if (!x || x.length === 0) throw new MediaError(`${this.name} gave no global header`);
     return Buffer.from(x);
   }
 
@@ -113,7 +118,7 @@ export class SegmentEncoder {
       frame.timeBase = this.ctx.timeBase;
     }
     const r = this.ctx.sendFrameSync(frame);
-    if (r < 0 && r !== c.AVERROR_EOF) throw new MediaError(`libx264 failed: ${averrorMessage(r)}`);
+    if (r < 0 && r !== c.AVERROR_EOF) throw new MediaError(`${this.name} failed: ${averrorMessage(r)}`);
     for (;;) {
       const g = this.ctx.receivePacketSync(this.pkt);
       if (g === c.AVERROR_EAGAIN || g === c.AVERROR_EOF) break;

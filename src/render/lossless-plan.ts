@@ -2,15 +2,25 @@
  * Partial-lossless planning (pure): which output frames can be copied as whole source GOPs and
  * which must be decoded and re-encoded. A GOP is copied only when it lies entirely inside one
  * normal-speed stretch of the timeline (so every one of its frames lands, unchanged and in order,
- * on consecutive output frames) and the source scan found it safe to copy (see GopTable).
+ * on consecutive output frames) and the source scan found it safe to copy (see GopTable). An HEVC
+ * GOP starting with a CRA picture (`reset`) is copied whole only right after the GOP before it;
+ * entered from anywhere else, the copy starts at its CRA, and its leading pictures (which may
+ * refer to the GOP before) are re-encoded.
  */
 import type { GopTable } from '../media/packets.js';
 import type { Clip } from '../timeline/model.js';
 
 export type { GopTable };
 
-/** A stretch of output frames [start, end): copied packets of source frames from `srcStart`, or re-encoded. */
-export type PlanSpan = { kind: 'copy'; start: number; end: number; srcStart: number } | { kind: 'encode'; start: number; end: number };
+/**
+ * A stretch of output frames [start, end): copied packets of source frames from `srcStart`, or
+ * re-encoded. `reset`: the copy starts at an HEVC CRA picture entered from elsewhere than the GOP
+ * before it: its leading pictures are left out (their frames are in the encode span before) and
+ * the CRA is written as a BLA picture (see craAsBla).
+ */
+export type PlanSpan =
+  | { kind: 'copy'; start: number; end: number; srcStart: number; reset?: true }
+  | { kind: 'encode'; start: number; end: number };
 
 function isNormalSpeed(c: Clip): boolean {
   return c.speed === 1 && (c.varispeed ?? 1) === 1;
@@ -65,10 +75,14 @@ export function planLossless(layer: Clip[], gops: GopTable): PlanSpan[] {
     if (last?.kind === 'encode' && last.end === start) last.end = end;
     else spans.push({ kind: 'encode', start, end });
   };
-  const copy = (start: number, end: number, srcStart: number): void => {
+  /** The last span is a copy that `srcStart` continues in both output and source. */
+  const continues = (start: number, srcStart: number): boolean => {
     const last = spans[spans.length - 1];
-    if (last?.kind === 'copy' && last.end === start && last.srcStart + (last.end - last.start) === srcStart) last.end = end;
-    else spans.push({ kind: 'copy', start, end, srcStart });
+    return last?.kind === 'copy' && last.end === start && last.srcStart + (last.end - last.start) === srcStart;
+  };
+  const copy = (start: number, end: number, srcStart: number, reset = false): void => {
+    if (continues(start, srcStart)) spans[spans.length - 1].end = end;
+    else spans.push(reset ? { kind: 'copy', start, end, srcStart, reset: true } : { kind: 'copy', start, end, srcStart });
   };
   let cursor = 0;
   for (const clip of clips) {
@@ -84,9 +98,21 @@ export function planLossless(layer: Clip[], gops: GopTable): PlanSpan[] {
     const srcFrom = clip.offset + (from - clip.start);
     const srcTo = clip.offset + clip.dur;
     let out = from;
-    for (let g = firstGopFrom(gops, srcFrom); g < gops.starts.length && gops.starts[g] + gops.lengths[g] <= srcTo; g++) {
+    let g = firstGopFrom(gops, srcFrom);
+    // A CRA GOP whose leading pictures come before the clip may still be entered at its CRA.
+    if (g > 0 && gops.reset?.[g - 1] && (gops.keys?.[g - 1] ?? -1) >= srcFrom) g--;
+    for (; g < gops.starts.length && gops.starts[g] + gops.lengths[g] <= srcTo; g++) {
       if (!gops.copyable[g]) continue;
+      const key = gops.keys?.[g] ?? gops.starts[g];
+      const whole = gops.starts[g] >= srcFrom;
       const at = from + gops.starts[g] - srcFrom;
+      if (gops.reset?.[g] && (!whole || !continues(at, gops.starts[g]))) {
+        const keyAt = from + key - srcFrom;
+        encode(out, keyAt);
+        copy(keyAt, at + gops.lengths[g], key, true);
+        out = at + gops.lengths[g];
+        continue;
+      }
       encode(out, at);
       copy(at, at + gops.lengths[g], gops.starts[g]);
       out = at + gops.lengths[g];

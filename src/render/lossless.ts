@@ -1,50 +1,46 @@
 /**
  * Partial-lossless video rendering: whole source GOPs that survive unchanged are copied packet for
- * packet; only the stretches around cuts (and speed changes) are decoded and re-encoded.
+ * packet; only the stretches around cuts (and speed changes) are decoded and re-encoded. H.264
+ * (lossless-h264.ts) and HEVC (lossless-hevc.ts) sources are copied.
  *
- * How the joins stay decodable (H.264):
- * - Parameter sets. Copied pictures refer to the source's SPS/PPS; the re-encoded ones come from
- *   libx264 configured with an SPS/PPS id the source does not use (x264's `sps-id`; its PPS takes
- *   the same id) and with the source's profile, level, pixel format and colour description. The
- *   output's avcC lists both sets (avcC allows several), so the stream keeps the ordinary `avc1`
- *   sample entry (and Matroska's CodecPrivate) every player reads, packets are copied bit for bit,
- *   and decoders switch SPS at IDRs as the slices ask. (In-band sets with `avc3` would mean
- *   rewriting the copied packets and are less widely supported.)
+ * How the joins stay decodable:
+ * - Parameter sets. Copied pictures refer to the source's parameter sets; the re-encoded ones to the
+ *   encoder's, under ids the source does not use. The output's decoder configuration (avcC, hvcC)
+ *   lists both, so copied packets stay bit for bit as they were and decoders switch sets at the
+ *   random access points where the joins are.
  * - References. Each re-encoded stretch gets a fresh encoder: it starts with an IDR and is flushed
- *   at its end. Copied GOPs start with an IDR and are closed (the scan checks that no picture on
- *   either side of a GOP boundary is shown on the other side), so nothing references across a join.
+ *   at its end. Copied GOPs are closed at both ends (the scan checks that no picture on either side
+ *   of a GOP boundary is shown on the other side) and start with an IDR, or with an HEVC CRA that
+ *   either continues the GOP before it or is entered as a splice point (its leading pictures
+ *   re-encoded, the CRA written as a BLA; see the plan's `reset`), so nothing references across a join.
  * - Timestamps. pts = output frame number. The k-th packet in decode order of a stretch starting
  *   at output frame S gets dts = S + k − D, where D is the largest reordering delay of the source
  *   and the encoder: dts then rises by one per packet across every join and never passes pts.
  */
 import { MediaError } from '../errors.js';
 import { av } from '../media/av.js';
-import {
-  freeParameterSetId,
-  isAvcC,
-  lengthPrefixed,
-  mergeAvcC,
-  nalType,
-  NAL_PPS,
-  NAL_SPS,
-  parseAvcC,
-  splitAnnexB,
-  spsLevel,
-  spsProfile,
-  type AvcConfig,
-} from '../media/h264.js';
+import { NOPTS } from '../media/decoder.js';
 import type { OutputFile } from '../media/output.js';
-import { PacketReader, scanGops, type AvPacket, type GopScan } from '../media/packets.js';
-import { SegmentEncoder, x264ProfileName, type SegmentEncoderSpec } from '../media/segment-encoder.js';
+import { PacketReader, type AvPacket } from '../media/packets.js';
+import { SegmentEncoder } from '../media/segment-encoder.js';
 import type { MediaInfo } from '../media/types.js';
 import { timelineLength, type Clip, type Timeline } from '../timeline/model.js';
 import { ratEquals, toNumber, type Rational } from '../timeline/rational.js';
+import type { CopyPreparation, CopySetup, CopySource } from './lossless-codec.js';
+import { prepareH264 } from './lossless-h264.js';
+import { prepareHevc } from './lossless-hevc.js';
 import { copiedFrames, planLossless, type PlanSpan } from './lossless-plan.js';
 import { sourceFrameIndex } from '../timeline/clips.js';
 import type { RenderRequest } from './settings.js';
 import { VideoSource } from './video-source.js';
 
-/** Containers whose H.264 sample entry is an avcC (copied packets stay length-prefixed). */
+/** Source codecs that are copied, with the encoder the output must be written with and how to prepare the copy. */
+const CODECS = new Map<string, { encoder: string; prepare: (src: CopySource, ext: string) => Promise<CopyPreparation> }>([
+  ['h264', { encoder: 'libx264', prepare: (src) => prepareH264(src) }],
+  ['hevc', { encoder: 'libx265', prepare: prepareHevc }],
+]);
+
+/** Containers whose H.264/HEVC sample entry is an avcC/hvcC (copied packets stay length-prefixed). */
 const CONTAINERS = ['.mp4', '.m4v', '.mov', '.mkv'];
 
 /** Render settings that ask for something other than the source's encoding: any of them means re-encoding everything. */
@@ -69,13 +65,15 @@ export function losslessBlocker(p: {
   for (const key of REENCODE_SETTINGS) if (r[key] !== undefined && r[key] !== false) return `render setting ${key} asks for re-encoding`;
   if (r.videoCodec !== undefined && r.videoCodec !== 'auto') return 'render setting videoCodec asks for re-encoding';
   if (!CONTAINERS.includes(p.ext)) return `container ${p.ext} is not supported`;
-  if (p.encoder !== 'libx264') return 'only H.264 is copied';
+  if (![...CODECS.values()].some((c) => c.encoder === p.encoder)) return 'only H.264 and HEVC are copied';
   const keys = new Set(p.layer.map((c) => `${c.stream}#${c.src}`));
   if (keys.size !== 1) return 'the video comes from several sources';
   const clip = p.layer[0];
   const v = p.sources.get(clip.src)?.video[clip.stream];
   if (!v) return 'the video source is missing';
-  if (v.codec !== 'h264') return `source codec is ${v.codec}`;
+  const codec = CODECS.get(v.codec);
+  if (!codec) return `source codec is ${v.codec}; only H.264 and HEVC are copied`;
+  if (codec.encoder !== p.encoder) return `source codec is ${v.codec} but the output is written with ${p.encoder}`;
   if (!v.avgFrameRate || !ratEquals(v.avgFrameRate, p.tl.tb)) return 'the source frame rate differs from the timeline rate';
   if (v.width !== p.tl.resolution[0] || v.height !== p.tl.resolution[1]) return 'the resolution changes';
   if (!p.layer.some((c) => c.speed === 1 && (c.varispeed ?? 1) === 1)) return 'no clip plays at normal speed';
@@ -90,12 +88,6 @@ export function losslessBlocker(p: {
   return null;
 }
 
-/** libx264 writes profile_idc ≤ the one asked for; a decoder set up for the source's profile must accept it. */
-function profileFits(encoder: number, source: number): boolean {
-  const nested = [66, 77, 100];
-  return encoder === source || (nested.includes(encoder) && nested.includes(source) && encoder <= source);
-}
-
 /** Writes the main video layer partly by copying source GOPs; same role as the full render's VideoLayerWriter. */
 export class LosslessVideoWriter {
   private readonly clips: Clip[];
@@ -104,7 +96,7 @@ export class LosslessVideoWriter {
   private si = 0;
   private ci = 0;
   private n = 0;
-  /** Source frame the reader's next packet shows (a GOP start), or -1 when unknown. */
+  /** Source frame the reader's next packet shows (a GOP's first picture in decode order), or -1 when unknown. */
   private readerAt = -1;
   private enc: SegmentEncoder | null = null;
   private segStart = 0;
@@ -117,8 +109,7 @@ export class LosslessVideoWriter {
     private readonly stream: ReturnType<OutputFile['addCopiedStream']>,
     private readonly spans: PlanSpan[],
     private readonly reader: PacketReader,
-    private readonly avcc: AvcConfig,
-    private readonly spec: SegmentEncoderSpec,
+    private readonly setup: CopySetup,
     private readonly delay: number,
     layer: Clip[],
     private readonly tl: Timeline,
@@ -150,66 +141,18 @@ export class LosslessVideoWriter {
     const reader = await PacketReader.open(clip.src, v.index, fps);
     let keep = false;
     try {
-      const par = reader.codecpar;
-      const extradata = par.extradata;
-      if (!isAvcC(extradata)) return { reason: 'the source has no avcC parameter sets' };
-      let avcc: AvcConfig;
-      try {
-        avcc = parseAvcC(extradata);
-      } catch (e) {
-        if (e instanceof MediaError) return { reason: e.message };
-        throw e;
-      }
-      if (avcc.sps.length === 0 || avcc.pps.length === 0) return { reason: 'the source has no parameter sets in its header' };
-      const profile = x264ProfileName(par.profile);
-      if (!profile) return { reason: `H.264 profile ${par.profile} cannot be matched by libx264` };
-      const paramSetId = freeParameterSetId(avcc);
-      if (paramSetId === null) return { reason: 'no free parameter-set id' };
-      const spec: SegmentEncoderSpec = {
-        width: v.width,
-        height: v.height,
-        pixelFormat: par.format,
-        frameRate: fps,
-        sar: v.sampleAspectRatio,
-        color: { range: par.colorRange, primaries: par.colorPrimaries, trc: par.colorTrc, space: par.colorSpace, chromaLocation: par.chromaLocation },
-        profile,
-        level: avcc.level,
-        paramSetId,
-      };
-      let merged: Buffer;
-      let encDelay: number;
-      try {
-        const probe = SegmentEncoder.open(spec);
-        try {
-          const encSps = splitAnnexB(probe.extradata).filter((n) => nalType(n) === NAL_SPS);
-          if (!encSps.every((s) => profileFits(spsProfile(s), avcc.profile) && spsLevel(s) <= avcc.level)) {
-            return { reason: 'the encoder cannot match the source profile and level' };
-          }
-          merged = mergeAvcC(avcc, probe.extradata);
-          encDelay = probe.delay;
-        } finally {
-          probe.close();
-        }
-      } catch (e) {
-        if (e instanceof MediaError) return { reason: e.message };
-        throw e;
-      }
-      let scan: GopScan;
-      try {
-        scan = await scanGops(clip.src, v.index, fps, avcc.lengthSize, opts.signal);
-      } catch (e) {
-        if (e instanceof MediaError) return { reason: `the source could not be scanned: ${e.message}` };
-        throw e;
-      }
-      const spans = planLossless(layer, scan);
+      const setup = await CODECS.get(v.codec)!.prepare({ path: clip.src, video: v, fps, reader, signal: opts.signal }, opts.ext);
+      if ('reason' in setup) return setup;
+      const spans = planLossless(layer, setup.scan);
       if (copiedFrames(spans) === 0) return { reason: 'no whole GOP of the source survives' };
       const stream = out.addCopiedStream({
-        from: par,
-        extradata: merged,
+        from: reader.codecpar,
+        extradata: setup.extradata,
         timeBase: { num: tl.tb.den, den: tl.tb.num },
         disposition: 0,
         metadata: {},
       });
+      if (setup.codecTag) stream.codecpar.codecTag = setup.codecTag;
       const { lib } = av();
       stream.avgFrameRate = new lib.Rational(tl.tb.num, tl.tb.den);
       stream.sampleAspectRatio = new lib.Rational(v.sampleAspectRatio.num, v.sampleAspectRatio.den);
@@ -222,7 +165,8 @@ export class LosslessVideoWriter {
         }
         return src;
       };
-      const writer = new LosslessVideoWriter(out, stream, spans, reader, avcc, spec, Math.max(scan.delay, encDelay), layer, tl, toNumber(fps), openSource);
+      const delay = Math.max(setup.scan.delay, setup.encoderDelay);
+      const writer = new LosslessVideoWriter(out, stream, spans, reader, setup, delay, layer, tl, toNumber(fps), openSource);
       keep = true;
       return { writer };
     } finally {
@@ -251,32 +195,72 @@ export class LosslessVideoWriter {
     }
   }
 
-  /** Copies the source GOP that starts at output frame `this.n`. */
+  /** Index of the scanned GOP that shows source frame `frame`. */
+  private gopAt(frame: number): number {
+    const starts = this.setup.scan.starts;
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid] <= frame) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  /**
+   * Copies the source GOP whose frames start at output frame `this.n`: all of it, or, for a copy
+   * entering a CRA GOP from elsewhere (`reset`), its pictures from the CRA on (the leading ones,
+   * shown before it, are re-encoded).
+   */
   private copyGop(span: Extract<PlanSpan, { kind: 'copy' }>): void {
     const first = span.srcStart + (this.n - span.start);
-    if (this.readerAt !== first) this.seekToGop(first);
+    const scan = this.setup.scan;
+    const g = this.gopAt(first);
+    const key = scan.keys?.[g] ?? scan.starts[g];
+    if (first !== scan.starts[g] && first !== key) throw new MediaError(`source frame ${first} does not start a GOP`);
+    if (this.readerAt !== key) this.seekToGop(key);
     const start = this.n;
+    const entering = span.reset === true && start === span.start;
     let k = 0;
-    for (let pkt = this.reader.peek(); pkt; pkt = this.reader.peek()) {
-      if (k > 0 && pkt.isKeyframe) break;
-      const shown = start + this.reader.indexOf(pkt) - first;
-      if (shown < start || shown >= span.end) throw new MediaError('the source changed while it was being copied');
-      this.write(pkt, shown, start + k - this.delay);
+    let pkt = this.reader.peek();
+    for (; pkt; pkt = this.reader.peek()) {
+      const startsGop = this.setup.startsGop(pkt);
+      if (startsGop && (k > 0 || this.reader.indexOf(pkt) !== key)) break;
+      const index = this.reader.indexOf(pkt);
+      if (index < first) {
+        // A leading picture of a CRA entered from elsewhere: its frame was re-encoded.
+        if (!entering) throw new MediaError('the source changed while it was being copied');
+        this.reader.take();
+        continue;
+      }
+      const shown = start + index - first;
+      if (shown >= span.end) throw new MediaError('the source changed while it was being copied');
+      if (k === 0 && entering && this.setup.enterGop && pkt.data) {
+        const o = this.outPkt;
+        o.unref();
+        o.data = this.setup.enterGop(pkt.data);
+        o.isKeyframe = true;
+        this.write(o, shown, start - this.delay);
+      } else {
+        this.write(pkt, shown, start + k - this.delay);
+      }
       this.reader.take();
       k++;
     }
     this.n = start + k;
-    this.readerAt = first + k;
+    this.readerAt = pkt && pkt.pts !== NOPTS ? this.reader.indexOf(pkt) : -1;
   }
 
-  /** Positions the reader on the keyframe packet of source frame `frame` (a GOP start found by the scan). */
+  /** Positions the reader on the first packet of the GOP whose first picture in decode order shows source frame `frame`. */
   private seekToGop(frame: number): void {
     for (let back = 0; back <= 8; back++) {
       this.reader.seekBefore(frame - (back === 0 ? 0 : 2 ** back * 30));
       for (let pkt = this.reader.peek(); pkt; pkt = this.reader.peek()) {
+        const starts = this.setup.startsGop(pkt);
         const idx = this.reader.indexOf(pkt);
-        if (pkt.isKeyframe && idx === frame) return;
-        if (pkt.isKeyframe && idx > frame) break; // landed after it (seek by decoding time): go further back
+        if (starts && idx === frame) return;
+        if (starts && idx > frame) break; // landed after it (seek by decoding time): go further back
         this.reader.take();
       }
     }
@@ -285,7 +269,7 @@ export class LosslessVideoWriter {
 
   private async encodeUntil(span: PlanSpan, end: number): Promise<void> {
     if (!this.enc) {
-      this.enc = SegmentEncoder.open(this.spec);
+      this.enc = SegmentEncoder.open(this.setup.spec);
       this.segStart = this.n;
       this.segPackets = 0;
       this.segments++;
@@ -318,11 +302,9 @@ export class LosslessVideoWriter {
   private writeEncoded(pkt: AvPacket): void {
     const data = pkt.data;
     if (!data) return;
-    // Parameter sets live in the avcC only; access unit delimiters are not needed in MP4/Matroska.
-    const nals = splitAnnexB(data).filter((n) => ![NAL_SPS, NAL_PPS, 9].includes(nalType(n)));
     const o = this.outPkt;
     o.unref();
-    o.data = lengthPrefixed(nals, this.avcc.lengthSize);
+    o.data = this.setup.reframe(data);
     o.isKeyframe = pkt.isKeyframe;
     this.write(o, Number(pkt.pts), this.segStart + this.segPackets - this.delay);
     this.segPackets++;

@@ -1,6 +1,7 @@
 // The partial-lossless planner: which output frames are copied as whole source GOPs and which are
-// re-encoded, for cuts inside GOPs, on GOP edges, speed changes, uncopyable GOPs and the last,
-// shorter GOP. Also the avcC and NAL helpers the copy relies on.
+// re-encoded, for cuts inside GOPs, on GOP edges, speed changes, uncopyable GOPs, the last,
+// shorter GOP and HEVC open GOPs (CRA pictures with leading pictures). Also the avcC and NAL
+// helpers the copy relies on.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
@@ -97,6 +98,46 @@ test('a backward jump in the source starts a new copy span; gaps between clips b
 test('irregular GOPs (keyframes wherever the encoder chose)', () => {
   const t: GopTable = { starts: [0, 12, 100, 101, 250], lengths: [12, 88, 1, 149, 50], copyable: [true, true, true, true, true] };
   assert.deepEqual(planLossless(clips([[5, 260]]), t), [E(0, 7), C(7, 245, 12), E(245, 255)]);
+});
+
+/**
+ * HEVC open GOPs as x265 writes them: GOP g (g ≥ 1) starts with a CRA at 30·g whose `lead` leading
+ * pictures are shown just before it, so its frames are [30·g − lead, 30·(g+1) − lead).
+ */
+function openGops(frames: number, lead: number): GopTable {
+  const t: GopTable = { starts: [], lengths: [], copyable: [], keys: [], reset: [] };
+  for (let key = 0; key < frames; key += 30) {
+    const start = key === 0 ? 0 : key - lead;
+    t.starts.push(start);
+    t.lengths.push(Math.min(key + 30 - lead, frames) - start);
+    t.copyable.push(true);
+    t.keys!.push(key);
+    t.reset!.push(key > 0);
+  }
+  return t;
+}
+const R = (start: number, end: number, srcStart: number): PlanSpan => ({ kind: 'copy', start, end, srcStart, reset: true });
+
+test('HEVC open GOPs: a CRA GOP right after the GOP it refers to is copied whole, leading pictures included', () => {
+  // GOPs [0, 27), [27, 57), [57, 87), …: one copy across the CRAs at 30 and 60.
+  assert.deepEqual(planLossless(clips([[0, 87]]), openGops(300, 3)), [C(0, 87, 0)]);
+});
+
+test('HEVC open GOPs: entered after a cut, a CRA GOP is copied from its CRA on, its leading frames re-encoded', () => {
+  // 0..40 then 88..150 (output 40..102): GOP [87, 117) begins before the clip, its CRA (90, output
+  // 42) does not; 88 and 89 are re-encoded; GOP [117, 147) continues the copy; 147..149 re-encoded.
+  assert.deepEqual(planLossless(clips([[0, 40], [88, 150]]), openGops(300, 3)), [C(0, 27, 0), E(27, 42), R(42, 99, 90), E(99, 102)]);
+});
+
+test('HEVC open GOPs: a jump from one GOP edge to another still re-encodes the leading frames of the CRA jumped to', () => {
+  // 0..57 then 117..177: GOPs [0, 57) copied; GOP [117, 147) is entered from elsewhere.
+  assert.deepEqual(planLossless(clips([[0, 57], [117, 177]]), openGops(300, 3)), [C(0, 57, 0), E(57, 60), R(60, 117, 120)]);
+});
+
+test('HEVC: without leading pictures a CRA is entered directly, even right after a copy; IDR GOPs need nothing', () => {
+  assert.deepEqual(planLossless(clips([[0, 30], [90, 150]]), openGops(300, 0)), [C(0, 30, 0), R(30, 90, 90)]);
+  const idr: GopTable = { ...gops(30, 300), keys: gops(30, 300).starts, reset: Array(10).fill(false) };
+  assert.deepEqual(planLossless(clips([[0, 30], [90, 150]]), idr), [C(0, 30, 0), C(30, 90, 90)]);
 });
 
 // ---- H.264 helpers ----
