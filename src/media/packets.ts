@@ -19,10 +19,10 @@ import {
   parameterSetKey,
   type HevcSampleInfo,
 } from './hevc.js';
-import { openFormat } from './probe.js';
+import type { MediaInput } from './mp4-input.js';
+import { openInput } from './probe.js';
 
 type Lib = ReturnType<typeof av>['lib'];
-type FormatContext = InstanceType<Lib['FormatContext']>;
 export type AvPacket = InstanceType<Lib['Packet']>;
 
 /**
@@ -75,7 +75,8 @@ const GRID_TOLERANCE = 0.1;
  * numbers per GOP, plus the frame indices of the GOP being read.
  */
 export async function scanGops(path: string, streamIndex: number, fps: Rational, lengthSize: number, signal?: AbortSignal): Promise<GopScan> {
-  const fmt = await openFormat(path);
+  const input = await openInput(path);
+  const fmt = input.fmt;
   const { lib, c } = av();
   const pkt = new lib.Packet();
   pkt.alloc();
@@ -105,7 +106,7 @@ export async function scanGops(path: string, streamIndex: number, fps: Rational,
   try {
     for (;;) {
       pkt.unref();
-      const r = fmt.readFrameSync(pkt);
+      const r = input.read(pkt, streamIndex);
       if (r < 0) {
         if (r !== c.AVERROR_EOF) throw new MediaError(`could not read ${path}: ${averrorMessage(r)}`);
         break;
@@ -151,7 +152,7 @@ export async function scanGops(path: string, streamIndex: number, fps: Rational,
     return scan;
   } finally {
     pkt.free();
-    fmt.closeInputSync();
+    input.close();
   }
 }
 
@@ -173,25 +174,25 @@ export class PacketReader {
   readonly tb: Rational;
 
   private constructor(
-    private readonly fmt: FormatContext,
+    private readonly input: MediaInput,
     readonly streamIndex: number,
     readonly fps: Rational,
   ) {
     const { lib } = av();
     this.pkt = new lib.Packet();
     this.pkt.alloc();
-    const t = fmt.streams[streamIndex].timeBase;
+    const t = input.fmt.streams[streamIndex].timeBase;
     this.tb = { num: t.num, den: t.den };
   }
 
   /** Opens `path` for reading the packets of container stream `streamIndex`. */
   static async open(path: string, streamIndex: number, fps: Rational): Promise<PacketReader> {
-    return new PacketReader(await openFormat(path), streamIndex, fps);
+    return new PacketReader(await openInput(path), streamIndex, fps);
   }
 
   /** Parameters of the stream being read (valid until close). */
   get codecpar(): InstanceType<Lib['CodecParameters']> {
-    return this.fmt.streams[this.streamIndex].codecpar;
+    return this.input.fmt.streams[this.streamIndex].codecpar;
   }
 
   /** The next packet (still owned by the reader until `take`), or null at the end. */
@@ -200,7 +201,7 @@ export class PacketReader {
     const { c } = av();
     while (!this.ended) {
       this.pkt.unref();
-      const r = this.fmt.readFrameSync(this.pkt);
+      const r = this.input.read(this.pkt, this.streamIndex);
       if (r < 0) {
         if (r !== c.AVERROR_EOF) throw new MediaError(`could not read packets: ${averrorMessage(r)}`);
         this.ended = true;
@@ -226,9 +227,8 @@ export class PacketReader {
 
   /** Seeks so that the next packets start at a keyframe at or before source frame `frame`. */
   seekBefore(frame: number): void {
-    const { c } = av();
     const ts = BigInt(Math.max(0, Math.floor((frame * this.fps.den * this.tb.den) / (this.fps.num * this.tb.num))));
-    const r = this.fmt.seekFrameSync(this.streamIndex, ts, c.AVSEEK_FLAG_BACKWARD);
+    const r = this.input.seek(this.streamIndex, ts);
     if (r < 0) throw new MediaError(`seek failed: ${averrorMessage(r)}`);
     this.held = false;
     this.ended = false;
@@ -236,7 +236,7 @@ export class PacketReader {
 
   close(): void {
     this.pkt.free();
-    this.fmt.closeInputSync();
+    this.input.close();
   }
 }
 
@@ -449,7 +449,8 @@ async function visitPackets(
   signal: AbortSignal | undefined,
   visit: (pkt: AvPacket, tb: Rational) => void,
 ): Promise<void> {
-  const fmt = await openFormat(path);
+  const input = await openInput(path);
+  const fmt = input.fmt;
   const { lib, c } = av();
   const pkt = new lib.Packet();
   pkt.alloc();
@@ -460,7 +461,7 @@ async function visitPackets(
     let n = 0;
     for (;;) {
       pkt.unref();
-      const r = fmt.readFrameSync(pkt);
+      const r = input.read(pkt, streamIndex);
       if (r < 0) {
         if (r !== c.AVERROR_EOF) throw new MediaError(`could not read ${path}: ${averrorMessage(r)}`);
         break;
@@ -474,6 +475,6 @@ async function visitPackets(
     }
   } finally {
     pkt.free();
-    fmt.closeInputSync();
+    input.close();
   }
 }
