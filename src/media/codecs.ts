@@ -42,7 +42,8 @@ const MP4: ContainerRule = {
 };
 const CONTAINERS: Record<string, ContainerRule> = {
   '.mp4': MP4,
-  '.m4v': MP4,
+  // FFmpeg writes .m4v with its iPod muxer, which takes fewer codecs than MP4.
+  '.m4v': { ...MP4, video: ['h264', 'mpeg4'], audio: ['aac', 'alac'] },
   '.mov': { ...MP4, video: ['h264', 'hevc', 'prores', 'mpeg4'], audio: ['aac', 'alac', 'pcm_s16le', 'pcm_s24le', 'mp3'] },
   '.mkv': {
     video: ['h264', 'hevc', 'vp9', 'av1', 'mpeg4', 'prores'],

@@ -209,6 +209,9 @@ test('-c:v and -c:a choose the codecs; auto keeps the source codec', async () =>
   if (existsSync(hevc)) {
     const c = await render(hevc, '.mkv', ['-c:v', 'auto', '-preset', 'ultrafast']);
     assert.equal((await streams(c))[0].codec, 'hevc', 'auto keeps HEVC');
+    // .m4v is FFmpeg's iPod muxer: no HEVC there, so auto falls back to H.264.
+    const d = await render(hevc, '.m4v', ['-preset', 'ultrafast']);
+    assert.deepEqual((await streams(d)).map((s) => s.codec), ['h264', 'aac'], 'auto writes H.264 to .m4v');
   }
 });
 
@@ -391,6 +394,7 @@ test('bad encoding settings are one clear line, before any work', async () => {
     [['-c:v', 'vp8'], /-c:v: unknown video codec or encoder "vp8"; \.mp4 files take h264, hevc/],
     [['-c:v', 'prores'], /-c:v prores: \.mp4 files cannot hold prores video; use one of h264/],
     [['-c:a', 'vorbis'], /-c:a vorbis: \.mp4 files cannot hold vorbis audio/],
+    [['-o', join(tmp.dir, 'x.m4v'), '-c:v', 'hevc'], /-c:v hevc: \.m4v files cannot hold hevc video; use one of h264, mpeg4/],
     [['-b:v', 'fast'], /-b:v: invalid bit rate "fast"/],
     [['-b:a', '12q'], /-b:a: invalid bit rate "12q"/],
     [['-pix_fmt', 'yuv999p'], /-pix_fmt: unknown pixel format "yuv999p"/],
