@@ -156,8 +156,11 @@ function watchQueue(url: string, name: string): { queue: Queue; close: () => Pro
 
 /** A job's state, progress and result, read through BullMQ as a dashboard would. */
 async function jobInfo(queue: Queue, id: string): Promise<{ state: string; job: Job<JobPayload, JobResult> }> {
+  // State first: a job read before it completes and asked for its state after would say
+  // "completed" without a return value.
+  const state = await queue.getJobState(id);
   const job = (await queue.getJob(id)) as Job<JobPayload, JobResult>;
-  return { state: await job.getState(), job };
+  return { state, job };
 }
 
 /** A mono WAV with a tone 6 s in every 10 s: rendering 600 s of it to AAC takes a few seconds. */
