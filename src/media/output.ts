@@ -3,6 +3,7 @@ import type { Rational } from '../timeline/rational.js';
 import { av, averrorMessage, check } from './av.js';
 import type { AvFrame } from './decoder.js';
 import { FilterPipe } from './filter.js';
+import { FlatMp4Output } from './flat-mp4.js';
 import { layoutFromName } from './layout.js';
 
 type Lib = ReturnType<typeof av>['lib'];
@@ -237,13 +238,17 @@ export class AudioSink extends EncoderSink {
 /**
  * A media file being written: streams are added, then `begin()` writes the header, packets are
  * interleaved by FFmpeg, and `finish()` drains encoders and writes the trailer. The file is written
- * at `tempPath`; the caller renames it when everything succeeded.
+ * at `tempPath`; the caller renames it when everything succeeded. MP4/MOV/M4A files go through
+ * FFmpeg's fragmented mode and are made unfragmented at `finish()` (flat-mp4.ts), so that memory
+ * does not grow with their length.
  */
 export class OutputFile {
   private readonly sinks: EncoderSink[] = [];
   private started = false;
   private closed = false;
   private io: InstanceType<Lib['IOContext']> | null = null;
+  /** MP4/MOV written fragmented, then made unfragmented at finish (bounded memory); else null. */
+  private flat: FlatMp4Output | null = null;
   private constructor(
     readonly fmt: FormatContext,
     readonly tempPath: string,
@@ -363,18 +368,21 @@ export class OutputFile {
   /** Opens the file and writes the header; call after adding every stream. */
   begin(): void {
     const { lib, c } = av();
+    this.flat = FlatMp4Output.plan(this.fmt, this.muxerOptions, this.tempPath);
+    const path = this.flat?.fragmentPath ?? this.tempPath;
     // The muxer reopens its url for faststart's second pass: it must name the temp file.
-    this.fmt.url = this.tempPath;
+    this.fmt.url = path;
     if (!this.fmt.oformat?.hasFlags(c.AVFMT_NOFILE)) {
       const io = new lib.IOContext();
-      const r = io.open2Sync(this.tempPath, c.AVIO_FLAG_WRITE);
+      const r = io.open2Sync(path, c.AVIO_FLAG_WRITE);
       if (r < 0) throw new MediaError(`could not write ${this.shownPath}: ${averrorMessage(r)}`);
       this.fmt.pb = io;
       this.io = io;
     }
-    setOptions(this.fmt, this.muxerOptions, 'muxer');
+    setOptions(this.fmt, this.flat?.muxerOptions ?? this.muxerOptions, 'muxer');
     const r = this.fmt.writeHeaderSync(null);
     if (r < 0) throw new MediaError(`could not write header of ${this.shownPath}: ${averrorMessage(r)}`);
+    this.flat?.started(this.fmt);
     this.started = true;
   }
 
@@ -384,8 +392,10 @@ export class OutputFile {
    */
   writePacket(pkt: Packet): void {
     if (!this.started) throw new MediaError('packet written before header');
+    this.flat?.record(pkt);
     const r = this.fmt.interleavedWriteFrameSync(pkt);
     if (r < 0) throw new MediaError(`could not write to ${this.shownPath}: ${averrorMessage(r)}`);
+    this.flat?.afterWrite(this.fmt);
   }
 
   /** Drains every encoder, writes the trailer and closes the file. */
@@ -394,11 +404,17 @@ export class OutputFile {
     check(this.fmt.interleavedWriteFrameSync(null), 'flushing muxer');
     const r = this.fmt.writeTrailerSync();
     if (r < 0) throw new MediaError(`could not finish ${this.shownPath}: ${averrorMessage(r)}`);
-    this.close();
+    this.releaseMuxer();
+    this.flat?.convert(this.tempPath);
   }
 
   /** Releases everything (also after an error; the caller deletes the temp file). */
   close(): void {
+    this.releaseMuxer();
+    this.flat?.discard();
+  }
+
+  private releaseMuxer(): void {
     if (this.closed) return;
     this.closed = true;
     for (const s of this.sinks) s.close();

@@ -220,8 +220,12 @@ export function parseEncodeSettings(request: RenderRequest, extension: string, s
   const muxerOptions: Record<string, string> = {};
   if (isMovFamily(ext)) {
     // Fragments carry their own index, so moving the moov (faststart) means nothing then.
-    if (request.fragmented === true) muxerOptions.movflags = '+frag_keyframe+empty_moov+default_base_moof';
-    else if (request.faststart !== false) muxerOptions.movflags = '+faststart';
+    if (request.fragmented === true) {
+      muxerOptions.movflags = '+frag_keyframe+empty_moov+default_base_moof';
+      // Fragments start at video keyframes; without video FFmpeg would hold the whole output in
+      // memory as one fragment, so cut one every 10 s instead.
+      if (!wantVideo) muxerOptions.frag_duration = '10000000';
+    } else if (request.faststart !== false) muxerOptions.movflags = '+faststart';
   }
   return {
     ext,

@@ -56,7 +56,10 @@ describe('parseEncodeSettings', () => {
     assert.deepEqual(parseEncodeSettings({ faststart: false }, '.mov', h264).muxerOptions, {});
     assert.deepEqual(parseEncodeSettings({ fragmented: true }, '.m4a', { video: null, audio: 'aac' }).muxerOptions, {
       movflags: '+frag_keyframe+empty_moov+default_base_moof',
+      frag_duration: '10000000',
     });
+    // With video, fragments start at keyframes only.
+    assert.deepEqual(parseEncodeSettings({ fragmented: true }, '.mp4', h264).muxerOptions, { movflags: '+frag_keyframe+empty_moov+default_base_moof' });
     assert.deepEqual(parseEncodeSettings({ fragmented: true, faststart: false }, '.mkv', h264).muxerOptions, {});
   });
   it('turns video settings into encoder options', () => {
