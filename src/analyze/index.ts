@@ -13,6 +13,8 @@ export interface LevelsOptions {
   signal?: AbortSignal;
   /** Called with the number of corrupt packets skipped (only when not served from cache). */
   onSkipped?: (count: number) => void;
+  /** Keep audio analysis on the calling thread (the levels are the same either way). */
+  singleThreaded?: boolean;
 }
 
 interface Computed {
@@ -48,7 +50,7 @@ export function audioLevels(
   opts: LevelsOptions = {},
 ): Promise<{ levels: Uint16Array; seconds: number }> {
   return cached(path, { method: 'audio', stream, channel, tb: ratToString(tb) }, opts, () =>
-    analyzeAudio(path, stream, tb, channel, opts.onProgress, opts.signal),
+    analyzeAudio(path, stream, tb, channel, opts.onProgress, opts.signal, opts.singleThreaded ? { parallel: false } : {}),
   );
 }
 

@@ -42,6 +42,13 @@ export interface EditMediaOptions {
   input?: InputPosition;
   /** Return an empty timeline instead of failing when everything is cut (another input may keep something). */
   allowEmpty?: boolean;
+  /**
+   * Analyse on the calling thread. For an edit that goes on to render: the pool's worker thread
+   * is never torn down and the memory of its analysis stays with the process, while the render
+   * takes far longer than the analysis the pool would save (measured: 1 h of AAC rendered to
+   * .m4a, 158 MB peak with the pool, 137 MB without, the same wall time).
+   */
+  singleThreaded?: boolean;
 }
 
 /**
@@ -75,6 +82,7 @@ export async function editMedia(
       signal: hooks.signal,
       onProgress: (done, total) => hooks.onProgress?.(t, done, total),
       onSkipped: (n) => hooks.onWarning?.(`skipped ${n} corrupt packet(s) of ${info.path}`),
+      singleThreaded: which.singleThreaded,
     };
     if (req.method === 'subtitle') {
       cues.set(req.stream, await readCues(info.path, req.stream));

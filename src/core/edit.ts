@@ -102,7 +102,10 @@ export async function runEdit(opts: EditOptions): Promise<EditResult> {
     lengths = new Map();
     for (let i = 0; i < infos.length; i++) {
       const info = infos[i]!;
-      const position = several ? { input: { name: basename(info.path), index: i, count: infos.length }, allowEmpty: true } : {};
+      const position = {
+        ...(several ? { input: { name: basename(info.path), index: i, count: infos.length }, allowEmpty: true } : {}),
+        singleThreaded: renderExt !== null,
+      };
       const edited = await editMedia(info, tb, plan, opts, position);
       parts.push(edited.timeline);
       inputFrames += edited.len;
