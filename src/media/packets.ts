@@ -75,14 +75,7 @@ const GRID_TOLERANCE = 0.1;
  * numbers per GOP, plus the frame indices of the GOP being read.
  */
 export async function scanGops(path: string, streamIndex: number, fps: Rational, lengthSize: number, signal?: AbortSignal): Promise<GopScan> {
-  const input = await openInput(path);
-  const fmt = input.fmt;
-  const { lib, c } = av();
-  const pkt = new lib.Packet();
-  pkt.alloc();
-  const stream = fmt.streams[streamIndex];
-  if (!stream) throw new MediaError(`stream ${streamIndex} does not exist in ${path}`);
-  const tb = { num: stream.timeBase.num, den: stream.timeBase.den };
+  const { c } = av();
   const scan: GopScan = { starts: [], lengths: [], copyable: [], delay: 0, packets: 0 };
   // The GOP being read (start = -1: packets before the first keyframe, never copyable).
   let start = -1;
@@ -103,57 +96,42 @@ export async function scanGops(path: string, streamIndex: number, fps: Rational,
     scan.copyable.push(copyable);
     if (copyable) scan.delay = Math.max(scan.delay, delay);
   };
-  try {
-    for (;;) {
-      pkt.unref();
-      const r = input.read(pkt, streamIndex);
-      if (r < 0) {
-        if (r !== c.AVERROR_EOF) throw new MediaError(`could not read ${path}: ${averrorMessage(r)}`);
-        break;
-      }
-      if (pkt.streamIndex !== streamIndex) continue;
-      if (++scan.packets % 4096 === 0) {
-        await yieldToLoop();
-        if (signal?.aborted) break;
-      }
-      const pts = pkt.pts;
-      const { index, offGrid } = pts === NOPTS ? { index: NaN, offGrid: 1 } : frameIndexOf(pts, tb, fps);
-      if (pkt.isKeyframe && !Number.isNaN(index)) {
-        const data = pkt.data;
-        const idr = !!data && isIdr(data, lengthSize);
-        // The cut before this keyframe is clean only when everything decoded so far is shown before it.
-        const clean = idr && maxShown < index;
-        close(index);
-        // A GOP ending here is copyable only if the boundary is clean: `close` checked contiguity;
-        // an unclean boundary also spoils the GOP before it.
-        if (!clean && scan.copyable.length) scan.copyable[scan.copyable.length - 1] = false;
-        start = index;
-        startClean = clean;
-        ok = true;
-        count = 0;
-        minIdx = Infinity;
-        maxIdx = -Infinity;
-        delay = 0;
-        seen.clear();
-      }
-      if (Number.isNaN(index) || offGrid > GRID_TOLERANCE || pkt.hasFlags(c.AV_PKT_FLAG_CORRUPT) || pkt.hasFlags(c.AV_PKT_FLAG_DISCARD)) ok = false;
-      if (!Number.isNaN(index)) {
-        if (start >= 0) {
-          delay = Math.max(delay, start + count - index);
-          minIdx = Math.min(minIdx, index);
-          maxIdx = Math.max(maxIdx, index);
-          seen.add(index);
-        }
-        maxShown = Math.max(maxShown, index);
-      }
-      count++;
+  await visitPackets(path, streamIndex, signal, (pkt, tb) => {
+    scan.packets++;
+    const pts = pkt.pts;
+    const { index, offGrid } = pts === NOPTS ? { index: NaN, offGrid: 1 } : frameIndexOf(pts, tb, fps);
+    if (pkt.isKeyframe && !Number.isNaN(index)) {
+      const data = pkt.data;
+      const idr = !!data && isIdr(data, lengthSize);
+      // The cut before this keyframe is clean only when everything decoded so far is shown before it.
+      const clean = idr && maxShown < index;
+      close(index);
+      // A GOP ending here is copyable only if the boundary is clean: `close` checked contiguity;
+      // an unclean boundary also spoils the GOP before it.
+      if (!clean && scan.copyable.length) scan.copyable[scan.copyable.length - 1] = false;
+      start = index;
+      startClean = clean;
+      ok = true;
+      count = 0;
+      minIdx = Infinity;
+      maxIdx = -Infinity;
+      delay = 0;
+      seen.clear();
     }
-    close(null);
-    return scan;
-  } finally {
-    pkt.free();
-    input.close();
-  }
+    if (Number.isNaN(index) || offGrid > GRID_TOLERANCE || pkt.hasFlags(c.AV_PKT_FLAG_CORRUPT) || pkt.hasFlags(c.AV_PKT_FLAG_DISCARD)) ok = false;
+    if (!Number.isNaN(index)) {
+      if (start >= 0) {
+        delay = Math.max(delay, start + count - index);
+        minIdx = Math.min(minIdx, index);
+        maxIdx = Math.max(maxIdx, index);
+        seen.add(index);
+      }
+      maxShown = Math.max(maxShown, index);
+    }
+    count++;
+  });
+  close(null);
+  return scan;
 }
 
 /** A keyframe sample with an IDR slice; a malformed one is simply not copied. */
