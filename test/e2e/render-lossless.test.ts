@@ -6,17 +6,17 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { AudioReader } from '../../src/media/audio-reader.js';
-import { av } from '../../src/media/av.js';
 import { StreamDecoder } from '../../src/media/decoder.js';
 import { generateMedia } from '../../src/media/generate.js';
-import { frameIndexOf, scanGops } from '../../src/media/packets.js';
-import { openFormat, probe } from '../../src/media/probe.js';
+import { scanGops } from '../../src/media/packets.js';
+import { probe } from '../../src/media/probe.js';
 import { renderTimeline, type RenderReport } from '../../src/render/render.js';
 import { VideoSource } from '../../src/render/video-source.js';
 import type { Clip, Timeline } from '../../src/timeline/model.js';
 import { rational } from '../../src/timeline/rational.js';
 import { runCli } from '../helpers/cli.js';
 import { FRAME_NUMBER_FILTER, frameNumberOf, tempDir } from '../helpers/media.js';
+import { videoPackets } from '../helpers/lossless.js';
 
 const RATE = rational(30, 1);
 /** 29.5 s at 30 fps: 885 frames, GOPs of exactly 30 (the last one 15 frames long). */
@@ -48,31 +48,9 @@ after(() => tmp.cleanup());
 
 /** Video packet data hashes by frame index (from pts), and the frames whose decoding time is not increasing. */
 async function packetHashes(path: string): Promise<{ byFrame: Map<number, string>; dtsBackwards: number }> {
-  const fmt = await openFormat(path);
-  const { lib, c } = av();
-  const pkt = new lib.Packet();
-  pkt.alloc();
-  const byFrame = new Map<number, string>();
-  let dtsBackwards = 0;
-  let lastDts = -Infinity;
-  try {
-    const stream = fmt.streams.find((s) => s.codecpar.codecType === c.AVMEDIA_TYPE_VIDEO)!;
-    const tb = { num: stream.timeBase.num, den: stream.timeBase.den };
-    while (fmt.readFrameSync(pkt) >= 0) {
-      if (pkt.streamIndex === stream.index) {
-        const { index } = frameIndexOf(pkt.pts, tb, RATE);
-        byFrame.set(index, createHash('sha1').update(pkt.data!).digest('hex'));
-        const dts = (Number(pkt.dts) * tb.num) / tb.den;
-        if (dts <= lastDts) dtsBackwards++;
-        lastDts = dts;
-      }
-      pkt.unref();
-    }
-  } finally {
-    pkt.free();
-    fmt.closeInputSync();
-  }
-  return { byFrame, dtsBackwards };
+  const p = await videoPackets(path, RATE);
+  const byFrame = new Map([...p.byFrame].map(([i, v]) => [i, createHash('sha1').update(v.data).digest('hex')] as const));
+  return { byFrame, dtsBackwards: p.dtsBackwards };
 }
 
 function timeline(clips: Clip[]): Timeline {
