@@ -3,7 +3,8 @@ import { rational, type Rational } from '../timeline/rational.js';
 import { av, averrorMessage, loadAv } from './av.js';
 import type { AudioStreamInfo, MediaInfo, SubtitleStreamInfo, VideoStreamInfo } from './types.js';
 import { ffmpegInput, LazyInput, LazyMp4, type MediaInput } from './mp4-input.js';
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, openSync, statSync } from 'node:fs';
+import { readAt } from './isobmff.js';
 
 type FormatContext = InstanceType<ReturnType<typeof av>['lib']['FormatContext']>;
 
@@ -32,12 +33,6 @@ export function assertInputFile(path: string): void {
   if (st.size === 0) throw new UserError(`input file is empty: ${path}`);
 }
 
-/** Reads up to `length` bytes at `position`; fewer at the end of the file. */
-function readAt(fd: number, position: number, length: number): Buffer {
-  const buf = Buffer.alloc(length);
-  const n = readSync(fd, buf, 0, length, position);
-  return buf.subarray(0, n);
-}
 
 /**
  * Why FFmpeg could not open an MP4/MOV (ISO base media) file, when the reason is the usual one: a

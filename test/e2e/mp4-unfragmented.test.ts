@@ -22,6 +22,7 @@ import { OutputFile } from '../../src/media/output.js';
 import { openFormat } from '../../src/media/probe.js';
 import { SHARED_MEDIA, hasSharedMedia, tempDir } from '../helpers/media.js';
 import { withNormalTwin } from '../helpers/mp4-twin.js';
+import { pngCover, withExtras } from '../helpers/streams.js';
 
 let tmp: ReturnType<typeof tempDir>;
 /** 2 s 320x240 25 fps with B-frames (x264 veryfast) + 48 kHz stereo AAC. */
@@ -236,51 +237,13 @@ test('two audio tracks (different rates), with and without video', async () => {
 
 test('mov_text subtitles: cues back to back, after gaps, across fragments', async () => {
   await loadAv();
-  const { lib, c } = av();
+  const { c } = av();
   const src = join(tmp.dir, 'subs.mkv');
-  const inFmt = await openFormat(clip);
-  const out = OutputFile.create(src, src);
-  const pkt = new lib.Packet();
-  pkt.alloc();
-  try {
-    const map = new Map<number, { index: number; tb: { num: number; den: number } }>();
-    for (const st of inFmt.streams) {
-      const os = out.addCopiedStream({ from: st.codecpar, timeBase: st.timeBase, disposition: st.disposition, metadata: {} });
-      map.set(st.index, { index: os.index, tb: st.timeBase });
-    }
-    const sub = out.addCopiedStream({
-      from: null,
-      mediaType: c.AVMEDIA_TYPE_SUBTITLE,
-      codecId: c.AV_CODEC_ID_SUBRIP,
-      timeBase: { num: 1, den: 1000 },
-      disposition: 0,
-      metadata: { language: 'eng' },
-    });
-    out.begin();
-    // Adjacent cues, a gap, a short cue, and one running to the end.
-    const cues: Array<[number, number, string]> = [[0.2, 0.5, 'one'], [0.5, 0.9, 'two'], [1.3, 1.4, 'three'], [1.52, 2, 'four']];
-    for (const [a, b, text] of cues) {
-      pkt.data = Buffer.from(text);
-      pkt.streamIndex = sub.index;
-      pkt.pts = BigInt(Math.round(a * 1000));
-      pkt.dts = pkt.pts;
-      pkt.duration = BigInt(Math.round((b - a) * 1000));
-      pkt.flags = c.AV_PKT_FLAG_KEY;
-      out.writePacket(pkt);
-    }
-    while (inFmt.readFrameSync(pkt) >= 0) {
-      const m = map.get(pkt.streamIndex)!;
-      pkt.rescaleTs(m.tb, out.fmt.streams[m.index].timeBase);
-      pkt.streamIndex = m.index;
-      pkt.pos = -1n;
-      out.writePacket(pkt);
-    }
-    out.finish();
-  } finally {
-    pkt.free();
-    out.close();
-    inFmt.closeInputSync();
-  }
+  // Adjacent cues, a gap, a short cue, and one running to the end.
+  const cues: Array<[number, number, string]> = [[0.2, 0.5, 'one'], [0.5, 0.9, 'two'], [1.3, 1.4, 'three'], [1.52, 2, 'four']];
+  await withExtras(clip, src, {
+    subtitles: [{ codecId: c.AV_CODEC_ID_SUBRIP, packets: cues.map(([start, end, text]) => ({ start, end, data: Buffer.from(text) })) }],
+  });
   const r = await render(src, '.mp4', { partialLossless: false });
   const s = await assertSame(r, { identical: true });
   const text = s.find((x) => x.type === c.AVMEDIA_TYPE_SUBTITLE);
@@ -291,56 +254,11 @@ test('mov_text subtitles: cues back to back, after gaps, across fragments', asyn
 
 test('cover art becomes iTunes covr, as the normal muxer writes it', async () => {
   await loadAv();
-  const { lib, c } = av();
-  // A 32x32 PNG from FFmpeg's own encoder.
-  const dec = await StreamDecoder.open('color=c=red:s=32x32:d=0.1,format=rgb24', 'video', 0, { inputFormat: 'lavfi' });
-  const codec = lib.Codec.findEncoderByName('png' as never)!;
-  const ctx = new lib.CodecContext();
-  ctx.allocContext3(codec);
-  ctx.width = 32;
-  ctx.height = 32;
-  ctx.pixelFormat = lib.avGetPixFmtFromName('rgb24');
-  ctx.timeBase = new lib.Rational(1, 25);
-  assert.ok(ctx.open2Sync(codec, null) >= 0);
-  const pkt = new lib.Packet();
-  pkt.alloc();
+  const { c } = av();
   const tone = join(tmp.dir, 'tone.mp3');
   await generateMedia(tone, { duration: 1, audio: { sampleRate: 44100, layout: 'stereo', bursts: [[0, 1]] } });
   const src = join(tmp.dir, 'cover.mp3');
-  const inFmt = await openFormat(tone);
-  const out = OutputFile.create(src, src);
-  try {
-    ctx.sendFrameSync(dec.next());
-    ctx.sendFrameSync(null);
-    assert.ok(ctx.receivePacketSync(pkt) >= 0);
-    const png = Buffer.from(pkt.data!);
-    pkt.unref();
-    const par = new lib.CodecParameters();
-    par.alloc();
-    par.fromContext(ctx);
-    const a = out.addCopiedStream({ from: inFmt.streams[0].codecpar, timeBase: inFmt.streams[0].timeBase, disposition: 0, metadata: {} });
-    const pic = out.addCopiedStream({ from: par, timeBase: { num: 1, den: 90000 }, disposition: c.AV_DISPOSITION_ATTACHED_PIC, metadata: {} });
-    out.begin();
-    pkt.data = png;
-    pkt.streamIndex = pic.index;
-    pkt.pts = 0n;
-    pkt.dts = 0n;
-    pkt.flags = c.AV_PKT_FLAG_KEY;
-    out.writePacket(pkt);
-    while (inFmt.readFrameSync(pkt) >= 0) {
-      pkt.rescaleTs(inFmt.streams[0].timeBase, a.timeBase);
-      pkt.streamIndex = a.index;
-      pkt.pos = -1n;
-      out.writePacket(pkt);
-    }
-    out.finish();
-  } finally {
-    pkt.free();
-    ctx.freeContext();
-    dec.close();
-    out.close();
-    inFmt.closeInputSync();
-  }
+  await withExtras(tone, src, { cover: await pngCover() });
   for (const ext of ['.m4a', '.mp4']) {
     const s = await assertSame(await render(src, ext), { identical: true });
     assert.ok(s.some((x) => x.disposition & c.AV_DISPOSITION_ATTACHED_PIC), `${ext}: cover art read back`);

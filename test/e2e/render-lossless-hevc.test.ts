@@ -16,7 +16,7 @@ import { renderTimeline } from '../../src/render/render.js';
 import type { Clip, Timeline } from '../../src/timeline/model.js';
 import { rational } from '../../src/timeline/rational.js';
 import { runCli } from '../helpers/cli.js';
-import { audioSeconds, decodeFrames, videoPackets, type DecodedFrame, type VideoPackets } from '../helpers/lossless.js';
+import { audioSeconds, clipsOf, decodeFrames, layerTimeline, videoPackets, type DecodedFrame, type VideoPackets } from '../helpers/lossless.js';
 import { FRAME_NUMBER_FILTER, SHARED_MEDIA, tempDir } from '../helpers/media.js';
 
 const RATE = rational(30, 1);
@@ -62,19 +62,7 @@ before(async () => {
 after(() => tmp.cleanup());
 
 function timeline(clips: Clip[], resolution: [number, number] = [320, 240]): Timeline {
-  return { tb: RATE, background: '#000000', resolution, sampleRate: 48000, layout: 'stereo', langs: ['und'], v: [clips], a: [clips] };
-}
-
-/** Clips laid end to end: [srcStart, srcEnd, speed]. */
-function clipsOf(src: string, ranges: Array<[number, number, number?]>): Clip[] {
-  const clips: Clip[] = [];
-  let start = 0;
-  for (const [a, b, speed = 1] of ranges) {
-    const dur = Math.round((b - a) / speed);
-    clips.push({ src, start, dur, offset: a / speed, speed, stream: 0, volume: 1 });
-    start += dur;
-  }
-  return clips;
+  return layerTimeline(clips, RATE, resolution);
 }
 
 /** The source frame each output frame shows. */

@@ -5,8 +5,6 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { AudioReader } from '../../src/media/audio-reader.js';
-import { StreamDecoder } from '../../src/media/decoder.js';
 import { generateMedia } from '../../src/media/generate.js';
 import { scanGops } from '../../src/media/packets.js';
 import { probe } from '../../src/media/probe.js';
@@ -15,8 +13,8 @@ import { VideoSource } from '../../src/render/video-source.js';
 import type { Clip, Timeline } from '../../src/timeline/model.js';
 import { rational } from '../../src/timeline/rational.js';
 import { runCli } from '../helpers/cli.js';
-import { FRAME_NUMBER_FILTER, frameNumberOf, tempDir } from '../helpers/media.js';
-import { videoPackets } from '../helpers/lossless.js';
+import { FRAME_NUMBER_FILTER, tempDir } from '../helpers/media.js';
+import { audioSeconds, clipsOf, decodeFrames, layerTimeline, videoPackets } from '../helpers/lossless.js';
 
 const RATE = rational(30, 1);
 /** 29.5 s at 30 fps: 885 frames, GOPs of exactly 30 (the last one 15 frames long). */
@@ -54,19 +52,7 @@ async function packetHashes(path: string): Promise<{ byFrame: Map<number, string
 }
 
 function timeline(clips: Clip[]): Timeline {
-  return { tb: RATE, background: '#000000', resolution: [320, 240], sampleRate: 48000, layout: 'stereo', langs: ['und'], v: [clips], a: [clips] };
-}
-
-/** Clips laid end to end: [srcStart, srcEnd, speed]. */
-function clipsOf(ranges: Array<[number, number, number?]>): Clip[] {
-  const clips: Clip[] = [];
-  let start = 0;
-  for (const [a, b, speed = 1] of ranges) {
-    const dur = Math.round((b - a) / speed);
-    clips.push({ src, start, dur, offset: a / speed, speed, stream: 0, volume: 1 });
-    start += dur;
-  }
-  return clips;
+  return layerTimeline(clips, RATE);
 }
 
 /**
@@ -74,32 +60,10 @@ function clipsOf(ranges: Array<[number, number, number?]>): Clip[] {
  * frame (the number painted into its luma), and the audio ending within one frame of the video.
  */
 async function assertFrames(path: string, expected: number[]): Promise<void> {
-  const dec = await StreamDecoder.open(path, 'video', 0);
-  const shown: number[] = [];
-  let videoEnd = 0;
-  try {
-    for (let f = dec.next(); f; f = dec.next()) {
-      const plane = f.data![0];
-      const stride = f.linesize[0];
-      let sum = 0;
-      for (let y = 0; y < 16; y++) for (let x = 0; x < 16; x++) sum += plane[y * stride + x];
-      shown.push(frameNumberOf(sum / 256));
-      videoEnd = Math.max(videoEnd, dec.frameSeconds(f)! + 1 / 30);
-    }
-    assert.equal(dec.skipped, 0, 'decoder errors');
-  } finally {
-    dec.close();
-  }
-  assert.equal(shown.length, expected.length);
-  assert.deepEqual(shown, expected.map((n) => n % 64));
-  const reader = await AudioReader.open(path, 0, { format: 'flt', chunkSamples: 65536 });
-  let samples = 0;
-  try {
-    for (let c = reader.read(); c; c = reader.read()) samples += c.samples;
-  } finally {
-    reader.close();
-  }
-  const audioEnd = samples / reader.sampleRate;
+  const { frames, end: videoEnd } = await decodeFrames(path, RATE);
+  assert.equal(frames.length, expected.length);
+  assert.deepEqual(frames.map((f) => f.number), expected.map((n) => n % 64));
+  const audioEnd = await audioSeconds(path);
   assert.ok(Math.abs(videoEnd - audioEnd) <= 1 / 30 + 1e-6, `video ends at ${videoEnd} s, audio at ${audioEnd} s`);
 }
 
@@ -130,7 +94,7 @@ test('untouched GOPs are copied bit for bit; cuts inside GOPs, at GOP edges, a s
     [530, 700],
     [740, FRAMES],
   ];
-  const clips = clipsOf(ranges);
+  const clips = clipsOf(src, ranges);
   const tl = timeline(clips);
   const out = join(tmp.dir, 'cuts.mp4');
   const report = await renderTimeline(tl, new Map([[src, await probe(src)]]), { output: out, render: {} });

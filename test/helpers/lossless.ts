@@ -7,6 +7,7 @@ import { av } from '../../src/media/av.js';
 import { StreamDecoder } from '../../src/media/decoder.js';
 import { frameIndexOf } from '../../src/media/packets.js';
 import { openFormat } from '../../src/media/probe.js';
+import type { Clip, Timeline } from '../../src/timeline/model.js';
 import type { Rational } from '../../src/timeline/rational.js';
 import { frameNumberOf } from './media.js';
 
@@ -91,4 +92,21 @@ export async function audioSeconds(path: string): Promise<number> {
     reader.close();
   }
   return samples / reader.sampleRate;
+}
+
+/** A one-layer timeline (video and audio from the same clips) at `rate`, stereo 48 kHz. */
+export function layerTimeline(clips: Clip[], rate: Rational, resolution: [number, number] = [320, 240]): Timeline {
+  return { tb: rate, background: '#000000', resolution, sampleRate: 48000, layout: 'stereo', langs: ['und'], v: [clips], a: [clips] };
+}
+
+/** Clips of `src` laid end to end: [srcStart, srcEnd, speed]. */
+export function clipsOf(src: string, ranges: Array<[number, number, number?]>): Clip[] {
+  const clips: Clip[] = [];
+  let start = 0;
+  for (const [a, b, speed = 1] of ranges) {
+    const dur = Math.round((b - a) / speed);
+    clips.push({ src, start, dur, offset: a / speed, speed, stream: 0, volume: 1 });
+    start += dur;
+  }
+  return clips;
 }
